@@ -1,0 +1,181 @@
+/**
+ * The commands of `dslc`, each a name, a summary, its options and a function over the parsed arguments.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ParseArgsConfig } from 'node:util';
+import type { HostTensor } from '../backends/tensor.ts';
+import { compileGraph, checkSource, parseSource, readSource } from '../compiler/pipeline.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
+import { graphFromJson, graphToJson, printGraph, type GraphJson } from '../compiler/ir/print.ts';
+import { UserError } from '../dsl/errors.ts';
+import { loadCpuModel } from '../runtime/cpu-model.ts';
+import { readJsonConfig } from '../runtime/weights/hf-config.ts';
+import { buildPackage } from './build.ts';
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface Command {
+  readonly summary: string;
+  readonly usage: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  readonly run: (values: Values, positionals: string[]) => number | Promise<number>;
+}
+
+const ENTRY_OPTIONS = {
+  entry: { type: 'string', short: 'e' },
+  config: { type: 'string', short: 'c' },
+  set: { type: 'string', multiple: true },
+} as const;
+
+const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
+  -c, --config FILE    HF config.json whose values override the config's defaults
+      --set KEY=VALUE  override one config field or entry argument (repeatable),
+                       e.g. --set num_hidden_layers=2 --set add_pooling_layer=false`;
+
+function oneFile(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UserError(`expected exactly one ${what}, got ${positionals.length}`);
+  return positionals[0]!;
+}
+
+function parseSetting(text: string): [string, unknown] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UserError(`--set expects KEY=VALUE, got '${text}'`);
+  const raw = text.slice(eq + 1);
+  let value: unknown = raw;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    // a bare word is a string, as in --set hidden_act=gelu_new
+  }
+  return [text.slice(0, eq), value];
+}
+
+/** Config values from --config and --set; --set keys the config does not know go to the entry's arguments. */
+function entryOptions(values: Values, defaultConfig?: string) {
+  const configPath = (values['config'] as string | undefined) ?? (defaultConfig && existsSync(defaultConfig) ? defaultConfig : undefined);
+  const config: Record<string, unknown> = configPath ? readJsonConfig(configPath) : {};
+  const args: Record<string, unknown> = {};
+  for (const s of (values['set'] as string[] | undefined) ?? []) {
+    const [k, v] = parseSetting(s);
+    config[k] = v;
+    args[k] = v;
+  }
+  const entry = values['entry'] as string | undefined;
+  if (!entry) throw new UserError('missing --entry NAME (the module to compile, e.g. --entry BertModel)');
+  return { entry, config, args, configLabel: configPath ?? '--set' };
+}
+
+function compileFrom(file: string, values: Values, defaultConfig?: string): Graph {
+  const opts = entryOptions(values, defaultConfig);
+  const src = readSource(file);
+  const modParams = parseSource(src).decls.find((d) => d.kind === 'Module' && d.name === opts.entry);
+  const argNames = new Set(modParams?.kind === 'Module' ? modParams.params.map((p) => p.name) : []);
+  const args = Object.fromEntries(Object.entries(opts.args).filter(([k]) => argNames.has(k)));
+  return compileGraph(src, { entry: opts.entry, config: opts.config, args, configLabel: opts.configLabel });
+}
+
+const check: Command = {
+  summary: 'parse and type-check a model source; report every error',
+  usage: `usage: dslc check FILE\n\nChecks every function of every module for every config branch; prints each error as file:line:col.`,
+  options: {},
+  run(_v, positionals) {
+    const file = oneFile(positionals, 'model source');
+    const err = checkSource(readSource(file));
+    if (err) throw err;
+    console.log(`${file}: ok`);
+    return 0;
+  },
+};
+
+const ir: Command = {
+  summary: 'print the graph IR of one entry point',
+  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON`,
+  options: { ...ENTRY_OPTIONS, json: { type: 'boolean' } },
+  run(values, positionals) {
+    const graph = compileFrom(oneFile(positionals, 'model source'), values);
+    console.log(values['json'] ? JSON.stringify(graphToJson(graph), null, 1) : printGraph(graph));
+    return 0;
+  },
+};
+
+const build: Command = {
+  summary: 'compile an entry point into a package (graph, manifest, glue)',
+  usage: `usage: dslc build FILE --entry NAME [options]\n\n${ENTRY_HELP}\n  -o, --out DIR        output folder (default generated/<source name>)\n  -t, --target NAME    cpu (the reference executor; default)`,
+  options: { ...ENTRY_OPTIONS, out: { type: 'string', short: 'o' }, target: { type: 'string', short: 't' } },
+  async run(values, positionals) {
+    const file = oneFile(positionals, 'model source');
+    const target = (values['target'] as string | undefined) ?? 'cpu';
+    if (target !== 'cpu') throw new UserError(`unknown --target '${target}'; available: cpu`);
+    const graph = compileFrom(file, values);
+    const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
+    await buildPackage(graph, out);
+    console.log(`built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs)`);
+    return 0;
+  },
+};
+
+function loadGraph(path: string, values: Values, weights: string): Graph {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    const g = join(path, 'graph.json');
+    if (!existsSync(g)) throw new UserError(`${path} is not a built package: it has no graph.json`);
+    return graphFromJson(JSON.parse(readFileSync(g, 'utf8')) as GraphJson);
+  }
+  return compileFrom(path, values, join(weights, 'config.json'));
+}
+
+/** `1,2,3;4,5,6` → [[1,2,3],[4,5,6]] */
+function parseRows(name: string, text: string): number[][] {
+  return text.split(';').map((row) =>
+    row.split(',').map((t) => {
+      const n = Number(t.trim());
+      if (t.trim() === '' || !Number.isFinite(n)) throw new UserError(`--${name}: '${t}' is not a number`);
+      return n;
+    }),
+  );
+}
+
+function summarize(name: string, t: HostTensor): string {
+  const d = t.data;
+  const head = Array.from(d.subarray(0, 6), (x) => (Number.isInteger(x) ? String(x) : x.toPrecision(5))).join(', ');
+  return `${name}: ${t.dtype}[${t.shape.join(', ')}]  [${head}${d.length > 6 ? ', ...' : ''}]`;
+}
+
+const run: Command = {
+  summary: 'run an entry point (or a built package) on token ids with the CPU reference',
+  usage: `usage: dslc run (FILE | PACKAGE_DIR) --weights DIR --ids IDS [options]\n\n${ENTRY_HELP}
+  -w, --weights DIR    checkpoint folder (model.safetensors or shards; its config.json is used by default)
+      --ids IDS        token ids, rows separated by ';' e.g. "101,7592,102;101,2088,102"
+      --mask IDS       attention mask in the same layout (default all ones)
+      --token-types IDS  token type ids (default all zeros)
+      --json           print all outputs as JSON`,
+  options: {
+    ...ENTRY_OPTIONS,
+    weights: { type: 'string', short: 'w' },
+    ids: { type: 'string' },
+    mask: { type: 'string' },
+    'token-types': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  run(values, positionals) {
+    const weights = values['weights'] as string | undefined;
+    if (!weights) throw new UserError('missing --weights DIR (a folder with model.safetensors)');
+    const ids = values['ids'] as string | undefined;
+    if (!ids) throw new UserError('missing --ids (token ids, e.g. --ids "101,7592,102")');
+    const graph = loadGraph(oneFile(positionals, 'model source or package'), values, weights);
+    const model = loadCpuModel(graph, weights);
+    const inputs: Record<string, number[][]> = { input_ids: parseRows('ids', ids) };
+    if (values['mask']) inputs['attention_mask'] = parseRows('mask', values['mask'] as string);
+    if (values['token-types']) inputs['token_type_ids'] = parseRows('token-types', values['token-types'] as string);
+    const outputs = model.forward(inputs);
+    if (values['json']) {
+      console.log(JSON.stringify(Object.fromEntries(Object.entries(outputs).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape, data: Array.from(t.data) }]))));
+    } else {
+      console.log(`${graph.entry} on ${inputs['input_ids']!.length}×${inputs['input_ids']![0]!.length} tokens`);
+      for (const [name, t] of Object.entries(outputs)) console.log(`  ${summarize(name, t)}`);
+    }
+    return 0;
+  },
+};
+
+export const COMMANDS: Readonly<Record<string, Command>> = { check, ir, build, run };

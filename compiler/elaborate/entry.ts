@@ -1,0 +1,177 @@
+/**
+ * Entry points of elaboration: `elaborate` builds the graph of one module's function for one config; `checkProgram`
+ * type-checks every function of every module on symbolic inputs and the config variants that reach every branch.
+ */
+import type { FnMember, ModuleDecl, Program } from '../../dsl/ast.ts';
+import { CompileError, type Diagnostic, DiagnosticError } from '../../dsl/diagnostics.ts';
+import { UserError } from '../../dsl/errors.ts';
+import { dimSym, dimValue } from '../ir/dim.ts';
+import type { Graph, InputArg, Node } from '../ir/graph.ts';
+import { Op } from '../ir/ops.ts';
+import { closest, Elaboration } from './context.ts';
+import { configValue, configVariants, type PlainConfig } from './config.ts';
+import { Scope, evalExpr } from './evaluate.ts';
+import { callFn, checkScalar, constantExpr, instantiate, tensorShape } from './modules.ts';
+import * as T from './tensor-ops.ts';
+import { describe, intValue, type ModuleInstance, toPlain, type Value } from './values.ts';
+
+export interface ElaborateOptions {
+  /** Module to compile, e.g. `BertForMaskedLM`. */
+  readonly entry: string;
+  /** Function of the module (default `forward`). */
+  readonly fn?: string;
+  /** Config values (e.g. a parsed config.json); missing fields take the declared defaults. */
+  readonly config?: PlainConfig;
+  /** Values for the entry module's other arguments, e.g. `{ add_pooling_layer: false }`. */
+  readonly args?: PlainConfig;
+  /** Names the config's origin in error messages. */
+  readonly configLabel?: string;
+}
+
+/** Builds the graph IR of `entry.fn` for one config; throws CompileError listing every diagnostic. */
+export function elaborate(program: Program, source: string, opts: ElaborateOptions): Graph {
+  const cx = new Elaboration(program);
+  const decl = cx.modules.get(opts.entry);
+  if (!decl) {
+    const near = closest(opts.entry, cx.modules.keys());
+    throw new UserError(`unknown entry module '${opts.entry}'${near ? ` (did you mean '${near}'?)` : ''}; modules: ${[...cx.modules.keys()].join(', ')}`);
+  }
+  const args = entryArgs(cx, decl, opts);
+  const inst = instantiate(cx, decl, args, '', decl.span);
+  const fnName = opts.fn ?? 'forward';
+  const fnValue = inst.env.get(fnName);
+  if (fnValue?.kind !== 'fn') throw new UserError(`module ${decl.name} has no function '${fnName}'`);
+  let result: Value = { kind: 'poison' };
+  let inputs: Node[] = [];
+  try {
+    inputs = entryInputs(cx, inst, fnValue.fn);
+    const positional = inputs.map((n) => ({ value: { kind: 'tensor', node: n } as Value, span: fnValue.fn.span }));
+    result = callFn(cx, fnValue, { span: fnValue.fn.span, positional, named: new Map() });
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    cx.report(e.diagnostic);
+  }
+  if (cx.diagnostics.length > 0) throw new CompileError(cx.diagnostics, source);
+  const outputs =
+    result.kind === 'tensor'
+      ? [{ name: 'output', node: result.node }]
+      : result.kind === 'record'
+        ? [...result.fields].flatMap(([name, v]) => (v.kind === 'tensor' ? [{ name, node: v.node }] : []))
+        : [];
+  const config = Object.fromEntries([...args].flatMap(([k, v]) => (v.kind === 'config' ? [...v.fields].map(([f, fv]) => [f, toPlain(fv)]) : [[k, toPlain(v)]])));
+  return { entry: `${decl.name}.${fnName}`, config, symbols: [...new Set(fnValue.fn.dims)], inputs, outputs, constraints: cx.constraints };
+}
+
+function entryArgs(cx: Elaboration, decl: ModuleDecl, opts: ElaborateOptions): Map<string, Value> {
+  const args = new Map<string, Value>();
+  for (const p of decl.params) {
+    if (p.type.kind === 'NamedType') {
+      const c = cx.configs.get(p.type.name);
+      if (!c) throw new UserError(`module ${decl.name}: '${p.type.name}' is not a config declaration`);
+      args.set(p.name, configValue(cx, c, opts.config ?? {}, opts.configLabel ?? 'config'));
+      continue;
+    }
+    const raw = opts.args?.[p.name];
+    if (raw === undefined) {
+      if (!p.default) throw new UserError(`entry module ${decl.name} needs a value for its argument '${p.name}'`);
+      args.set(p.name, constantExpr(cx, p.default));
+      continue;
+    }
+    const v: Value = typeof raw === 'boolean' ? { kind: 'bool', value: raw } : typeof raw === 'string' ? { kind: 'str', value: raw }
+      : typeof raw === 'number' ? (Number.isInteger(raw) && p.type.name === 'int' ? intValue(raw) : { kind: 'float', value: raw }) : { kind: 'none' };
+    try {
+      args.set(p.name, checkScalar(cx, p.type, v, `argument '${p.name}' of ${decl.name}`, p.span));
+    } catch (e) {
+      if (e instanceof DiagnosticError) throw new UserError(e.diagnostic.message);
+      throw e;
+    }
+  }
+  return args;
+}
+
+/** Input nodes for a function's parameters: signature dims become graph symbols. */
+function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember): Node[] {
+  const scope = new Scope(inst);
+  const spreads = new Set(fn.params.flatMap((p) => p.type.dims.flatMap((d) => (d.kind === 'Spread' ? [d.name] : []))));
+  for (const d of fn.dims) {
+    // a *spread stands for one symbolic dim at an entry: enough to check every use of it
+    const dim: Value = { kind: 'int', dim: dimSym(d) };
+    scope.define(cx, fn.span, d, spreads.has(d) ? { kind: 'list', items: [dim] } : dim);
+  }
+  return fn.params.map((p) => {
+    const shape = tensorShape(cx, scope, p.type);
+    const arg: { name: string; fill?: number; range?: [number, number] } = { name: p.name };
+    if (p.default) {
+      const f = evalExpr(cx, scope, p.default);
+      const n = f.kind === 'float' ? f.value : f.kind === 'int' ? dimValue(f.dim) : f.kind === 'bool' ? Number(f.value) : undefined;
+      if (n === undefined) cx.fail(p.default.span, `default of '${p.name}' must be a number, got ${describe(f)}`);
+      arg.fill = n;
+    }
+    if (p.range) {
+      const [lo, hi] = p.range.map((e) => evalExpr(cx, scope, e));
+      const l = lo?.kind === 'int' ? dimValue(lo.dim) : undefined;
+      const h = hi?.kind === 'int' ? dimValue(hi.dim) : undefined;
+      if (l === undefined || h === undefined) cx.fail(p.span, `the range of '${p.name}' must have known integer bounds`);
+      arg.range = [l, h];
+    }
+    return T.make(cx, p.span, Op.Input, p.type.dtype as 'f32', shape, [], arg satisfies InputArg);
+  });
+}
+
+/**
+ * Checks a whole program: every function of every module, elaborated on symbolic inputs under each config variant.
+ * Integer module arguments without defaults become symbols; bool arguments are tried both ways.
+ */
+export function checkProgram(program: Program): Diagnostic[] {
+  const cx = new Elaboration(program);
+  const names = new Set<string>();
+  for (const d of program.decls) {
+    if (names.has(d.name)) cx.report({ span: d.span, message: `'${d.name}' is declared twice` });
+    names.add(d.name);
+  }
+  for (const decl of cx.modules.values()) {
+    for (const args of argVariants(cx, decl)) {
+      const inst = guard(cx, () => instantiate(cx, decl, args, '', decl.span));
+      if (!inst) continue;
+      for (const v of inst.env.values()) {
+        if (v.kind !== 'fn' || v.inst !== inst) continue;
+        guard(cx, () => {
+          const inputs = entryInputs(cx, inst, v.fn);
+          callFn(cx, v, { span: v.fn.span, positional: inputs.map((n) => ({ value: { kind: 'tensor', node: n }, span: v.fn.span })), named: new Map() });
+        });
+      }
+    }
+  }
+  return cx.diagnostics;
+}
+
+function guard<T>(cx: Elaboration, f: () => T): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+    else if (e instanceof UserError) cx.report({ span: cx.program.decls[0]?.span ?? { file: cx.program.file, line: 1, col: 1, endLine: 1, endCol: 2 }, message: e.message });
+    else throw e;
+    return undefined;
+  }
+}
+
+function argVariants(cx: Elaboration, decl: ModuleDecl): Map<string, Value>[] {
+  let variants: Map<string, Value>[] = [new Map()];
+  for (const p of decl.params) {
+    let options: Value[];
+    if (p.type.kind === 'NamedType') {
+      const c = cx.configs.get(p.type.name);
+      if (!c) {
+        cx.report({ span: p.type.span, message: `unknown config type '${p.type.name}'`, hint: `configs: ${[...cx.configs.keys()].join(', ') || 'none declared'}` });
+        return [];
+      }
+      options = configVariants(c).map((o) => configValue(cx, c, o, `${c.name} variant`));
+    } else if (p.type.name === 'bool') options = [{ kind: 'bool', value: true }, { kind: 'bool', value: false }];
+    else if (p.default) options = [constantExpr(cx, p.default)];
+    else if (p.type.name === 'int') options = [{ kind: 'int', dim: dimSym(p.name) }];
+    else options = p.type.choices ? p.type.choices.map((value) => ({ kind: 'str', value }) as Value) : [{ kind: 'none' }];
+    variants = variants.flatMap((m) => options.map((o) => new Map([...m, [p.name, o]])));
+  }
+  return variants;
+}

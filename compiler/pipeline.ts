@@ -1,0 +1,52 @@
+/**
+ * The compiler's stages in order, each with why it exists. Every stage's output can be dumped (`dslc ir`, `--dump`).
+ *
+ *   parse      source text → AST               (dsl/)        syntax errors with file:line:col
+ *   check      AST → diagnostics               (elaborate/)  types and shapes of every function, every config branch
+ *   elaborate  AST + config → graph IR         (elaborate/)  one entry point traced into primitive ops, shapes symbolic
+ *   validate   graph IR → graph IR             (ir/)         invariants every later stage relies on
+ */
+import { readFileSync } from 'node:fs';
+import type { Program } from '../dsl/ast.ts';
+import { CompileError } from '../dsl/diagnostics.ts';
+import { UserError } from '../dsl/errors.ts';
+import { parse } from '../dsl/parser.ts';
+import { checkProgram } from './elaborate/entry.ts';
+import { type ElaborateOptions, elaborate } from './elaborate/entry.ts';
+import type { Graph } from './ir/graph.ts';
+import { validateGraph } from './ir/validate.ts';
+
+export interface Source {
+  readonly file: string;
+  readonly text: string;
+}
+
+export function readSource(file: string): Source {
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read model source ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : String(e)}`);
+  }
+}
+
+/** Parses or throws a CompileError with every syntax error. */
+export function parseSource(src: Source): Program {
+  const { program, diagnostics } = parse(src.text, src.file);
+  if (diagnostics.length > 0) throw new CompileError(diagnostics, src.text);
+  return program;
+}
+
+/** `dslc check`: every diagnostic of the source, syntax first (type checking needs a whole AST). */
+export function checkSource(src: Source): CompileError | undefined {
+  const { program, diagnostics } = parse(src.text, src.file);
+  const all = diagnostics.length > 0 ? diagnostics : checkProgram(program);
+  return all.length > 0 ? new CompileError(all, src.text) : undefined;
+}
+
+/** Source → validated graph IR of one entry point for one config. */
+export function compileGraph(src: Source, opts: ElaborateOptions): Graph {
+  const graph = elaborate(parseSource(src), src.text, opts);
+  validateGraph(graph);
+  return graph;
+}
