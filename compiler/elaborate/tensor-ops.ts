@@ -127,8 +127,9 @@ export function reshape(cx: Elaboration, span: Span, x: Node, target: readonly (
 
 export function permute(cx: Elaboration, span: Span, x: Node, perm: readonly number[]): Node {
   const rank = x.shape.length;
-  const p = perm.map((a) => axisOf(cx, span, a, rank));
-  if (p.length !== rank || new Set(p).size !== rank) {
+  const fits = perm.length === rank && perm.every((a) => Number.isInteger(a) && a >= -rank && a < rank);
+  const p = fits ? perm.map((a) => (a < 0 ? a + rank : a)) : [];
+  if (!fits || new Set(p).size !== rank) {
     cx.fail(span, `permutation [${perm.join(', ')}] does not fit a tensor of rank ${rank}`, 'list every axis exactly once');
   }
   if (p.every((a, i) => a === i)) return x;
