@@ -87,8 +87,8 @@ module BertSelfAttention(c: BertConfig) {
     return transpose(reshape(x, [B, S, num_heads, head_size]), 1, 2)
   }
 
-  # mask is additive: [B, 1, 1, S] for an encoder, [B, 1, S, S] for a decoder (causal).
-  fn forward[B, S, M](h: f32[B, S, c.hidden_size], mask: f32[B, 1, M, S]) -> f32[B, S, all_head_size] {
+  # mask is additive, one row per query: padding (and, for a decoder, the causal mask) as large negative numbers.
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, all_head_size] {
     assert c.hidden_size % c.num_attention_heads == 0, "hidden_size must be a multiple of num_attention_heads"
     let q = split_heads(query(h))
     let k = split_heads(key(h))
@@ -128,7 +128,7 @@ module BertAttention(c: BertConfig) {
   sub self_attention: BertSelfAttention(c) @ "self"
   sub output: BertSelfOutput(c) @ "output"
 
-  fn forward[B, S, M](h: f32[B, S, c.hidden_size], mask: f32[B, 1, M, S]) -> f32[B, S, c.hidden_size] {
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, c.hidden_size] {
     return output(self_attention(h, mask), h)
   }
 }
@@ -155,7 +155,7 @@ module BertLayer(c: BertConfig) {
   sub intermediate: BertIntermediate(c) @ "intermediate"
   sub output: BertOutput(c) @ "output"
 
-  fn forward[B, S, M](h: f32[B, S, c.hidden_size], mask: f32[B, 1, M, S]) -> f32[B, S, c.hidden_size] {
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, c.hidden_size] {
     let a = attention(h, mask)
     return output(intermediate(a), a)
   }
@@ -164,7 +164,7 @@ module BertLayer(c: BertConfig) {
 module BertEncoder(c: BertConfig) {
   sub layer: BertLayer(c)[c.num_hidden_layers] @ "layer.{i}"
 
-  fn forward[B, S, M](h: f32[B, S, c.hidden_size], mask: f32[B, 1, M, S]) -> f32[B, S, c.hidden_size] {
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, c.hidden_size] {
     for i in 0..c.num_hidden_layers {
       h = layer[i](h, mask)
     }
@@ -199,7 +199,7 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
     if c.is_decoder {
       keep = keep * cast(unsqueeze(arange(S), 0) <= unsqueeze(arange(S), 1), f32)
     }
-    let mask = (1.0 - keep) * min_value(f32)
+    let mask = expand((1.0 - keep) * min_value(f32), [B, 1, S, S])
     let h = encoder(embeddings(input_ids, token_type_ids), mask)
     return { last_hidden_state: h, pooler_output: pooler(h) if add_pooling_layer else none }
   }

@@ -7,6 +7,12 @@ import { type Diagnostic, DiagnosticError, diagnostic } from '../../dsl/diagnost
 import type { Dim } from '../ir/dim.ts';
 import { type DimConstraint, NodeFactory, type Origin } from '../ir/graph.ts';
 
+/**
+ * Abandons work that depends on an earlier mistake, without a second diagnostic: thrown when a value needed to go
+ * on is poison. Caught wherever DiagnosticError is.
+ */
+export class PoisonAbort extends Error {}
+
 export class Elaboration {
   readonly factory = new NodeFactory();
   readonly diagnostics: Diagnostic[] = [];
@@ -30,6 +36,11 @@ export class Elaboration {
   }
 
   /** Records a diagnostic once, however many times elaboration passes the same mistake (e.g. once per layer). */
+  /** Stops the current statement because it depends on an earlier error (already reported). */
+  abort(): never {
+    throw new PoisonAbort('depends on an earlier error');
+  }
+
   report(d: Diagnostic): void {
     const key = `${d.span.file}:${d.span.line}:${d.span.col}:${d.message}`;
     if (this.seen.has(key)) return;

@@ -8,7 +8,7 @@ import { UserError } from '../../dsl/errors.ts';
 import { dimSym, dimValue } from '../ir/dim.ts';
 import type { Graph, InputArg, Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
-import { closest, Elaboration } from './context.ts';
+import { closest, Elaboration, PoisonAbort } from './context.ts';
 import { configValue, configVariants, type PlainConfig } from './config.ts';
 import { Scope, evalExpr } from './evaluate.ts';
 import { callFn, checkScalar, constantExpr, instantiate, tensorShape } from './modules.ts';
@@ -48,8 +48,8 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
     const positional = inputs.map((n) => ({ value: { kind: 'tensor', node: n } as Value, span: fnValue.fn.span }));
     result = callFn(cx, fnValue, { span: fnValue.fn.span, positional, named: new Map() });
   } catch (e) {
-    if (!(e instanceof DiagnosticError)) throw e;
-    cx.report(e.diagnostic);
+    if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+    else if (!(e instanceof PoisonAbort)) throw e;
   }
   if (cx.diagnostics.length > 0) throw new CompileError(cx.diagnostics, source);
   const outputs =
@@ -150,6 +150,7 @@ function guard<T>(cx: Elaboration, f: () => T): T | undefined {
     return f();
   } catch (e) {
     if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+    else if (e instanceof PoisonAbort) return undefined;
     else if (e instanceof UserError) cx.report({ span: cx.program.decls[0]?.span ?? { file: cx.program.file, line: 1, col: 1, endLine: 1, endCol: 2 }, message: e.message });
     else throw e;
     return undefined;
@@ -170,6 +171,8 @@ function argVariants(cx: Elaboration, decl: ModuleDecl): Map<string, Value>[] {
     } else if (p.type.name === 'bool') options = [{ kind: 'bool', value: true }, { kind: 'bool', value: false }];
     else if (p.default) options = [constantExpr(cx, p.default)];
     else if (p.type.name === 'int') options = [{ kind: 'int', dim: dimSym(p.name) }];
+    // a float argument only scales values, never shapes: any positive number checks the same code
+    else if (p.type.name === 'float') options = [{ kind: 'float', value: 1e-5 }];
     else options = p.type.choices ? p.type.choices.map((value) => ({ kind: 'str', value }) as Value) : [{ kind: 'none' }];
     variants = variants.flatMap((m) => options.map((o) => new Map([...m, [p.name, o]])));
   }

@@ -9,7 +9,7 @@ import { DiagnosticError } from '../../dsl/diagnostics.ts';
 import { type Dim, dimAdd, dimConst, dimDiv, dimEq, dimMul, dimNeg, dimSub, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
 import { type ArgValue, BUILTIN_NAMES, type CallArgs, callBuiltin, isBuiltin } from './builtins.ts';
-import { closest, type Elaboration } from './context.ts';
+import { closest, type Elaboration, PoisonAbort } from './context.ts';
 import { callFn, checkType } from './modules.ts';
 import * as T from './tensor-ops.ts';
 import { boolValue, describe, floatValue, type ModuleInstance, NONE, POISON, tensorValue, type Value } from './values.ts';
@@ -293,8 +293,8 @@ export function execBlock(cx: Elaboration, scope: Scope, stmts: readonly Stmt[])
       const r = execStmt(cx, scope, s);
       if (r) return r;
     } catch (e) {
-      if (!(e instanceof DiagnosticError)) throw e;
-      cx.report(e.diagnostic);
+      if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+      else if (!(e instanceof PoisonAbort)) throw e;
       if (s.kind === 'LetStmt') scope.define(cx, s.span, s.name, POISON);
       if (s.kind === 'ReturnStmt') return POISON;
     }

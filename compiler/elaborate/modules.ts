@@ -7,7 +7,7 @@ import { DiagnosticError } from '../../dsl/diagnostics.ts';
 import { type Dim, dimConst, dimEq, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
 import type { CallArgs } from './builtins.ts';
-import type { Elaboration } from './context.ts';
+import { type Elaboration, PoisonAbort } from './context.ts';
 import { evalExpr, execBlock, knownBool, Scope, spreadItems } from './evaluate.ts';
 import * as T from './tensor-ops.ts';
 import { describe, floatValue, type ModuleInstance, POISON, type Value } from './values.ts';
@@ -30,8 +30,8 @@ function addMembers(cx: Elaboration, inst: ModuleInstance, members: readonly Mem
     try {
       addMember(cx, inst, m);
     } catch (e) {
-      if (!(e instanceof DiagnosticError)) throw e;
-      cx.report(e.diagnostic);
+      if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+      else if (!(e instanceof PoisonAbort)) throw e;
       if (m.kind !== 'IfMember') inst.env.set(m.name, POISON);
     }
   }
@@ -134,10 +134,11 @@ function checkModuleArg(cx: Elaboration, decl: ModuleDecl, p: ModuleParam, v: Va
 
 /** Checks a scalar against `int`, `float`, `bool`, `str` or a string enum; ints widen to floats. */
 export function checkScalar(cx: Elaboration, t: ScalarType, v: Value, what: string, span: Span): Value {
-  if (v.kind === 'none' && t.optional) return v;
+  if (v.kind === 'poison' || (v.kind === 'none' && t.optional)) return v;
   if (t.name === 'float' && v.kind === 'int' && dimValue(v.dim) !== undefined) return floatValue(dimValue(v.dim)!);
   const ok = (t.name === 'int' && v.kind === 'int') || (t.name === 'float' && v.kind === 'float') || (t.name === 'bool' && v.kind === 'bool') || (t.name === 'str' && v.kind === 'str');
-  if (!ok) return cx.fail(span, `${what} must be ${t.optional ? 'none or ' : ''}${t.choices ? `one of ${t.choices.map((c) => `"${c}"`).join(', ')}` : `a ${t.name}`}, got ${describe(v)}`);
+  const article = t.name === 'int' ? 'an' : 'a';
+  if (!ok) return cx.fail(span, `${what} must be ${t.optional ? 'none or ' : ''}${t.choices ? `one of ${t.choices.map((c) => `"${c}"`).join(', ')}` : `${article} ${t.name}`}, got ${describe(v)}`);
   if (t.choices && v.kind === 'str' && !t.choices.includes(v.value)) {
     cx.fail(span, `${what} must be one of ${t.choices.map((c) => `"${c}"`).join(', ')}, got "${v.value}"`);
   }
@@ -148,6 +149,7 @@ export function checkScalar(cx: Elaboration, t: ScalarType, v: Value, what: stri
 export function tensorShape(cx: Elaboration, scope: Scope, t: TensorType): Dim[] {
   if (!DTYPES.has(t.dtype)) cx.fail(t.span, `'${t.dtype}' is not a dtype`, 'dtypes are f32, f16, bf16, i32, bool');
   return t.dims.flatMap((d) => (d.kind === 'Spread' ? spreadItems(cx, scope, d) : [evalExpr(cx, scope, d)]).map((v) => {
+    if (v.kind === 'poison') cx.abort();
     if (v.kind !== 'int') cx.fail(d.span, `a dimension must be an integer, got ${describe(v)}`);
     const n = dimValue(v.dim);
     if (n !== undefined && n < 0) cx.fail(d.span, `dimension ${n} is negative`);

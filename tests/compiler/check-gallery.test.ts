@@ -145,7 +145,7 @@ module M(c: C) {
     name: 'default of the wrong type',
     src: `config C { hidden: int = ⟪"eight" }
 module M(c: C) { param w: f32[c.hidden] @ "w" }`,
-    message: "default of 'hidden' must be a int",
+    message: "default of 'hidden' must be an int",
   },
   {
     name: 'default outside the enum',

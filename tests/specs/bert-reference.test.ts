@@ -41,6 +41,11 @@ function randomConfig(seed: number, act: string, position: string): Record<strin
 function checkCase(head: string, seed: number, config: Record<string, unknown>, pad: boolean, extra: { seq?: number; choices?: number } = {}) {
   const dir = makeReferenceCase({ head, seed, config, pad, batch: 3, seq: extra.seq ?? 9, ...(extra.choices ? { choices: extra.choices } : {}) });
   const model = loadBertFolder(dir, head);
+  // HF layout, both ways: every tensor of HF's checkpoint is used, except the absolute position table that
+  // relative position types keep but never read (HF keeps it too).
+  const unusedOk = config['position_embedding_type'] === 'absolute' ? [] : [/position_embeddings\.weight$/];
+  const unused = model.unusedWeights.filter((n) => !unusedOk.some((r) => r.test(n)));
+  assert.equal(unused, [], `checkpoint tensors the model did not use: ${unused.join(', ')}`);
   const outputs = model.forward(inputsOf(dir));
   const expected = readTensors(join(dir, 'expected.safetensors'));
   const names = Object.keys(outputs);
