@@ -125,7 +125,7 @@ export interface FnMember {
   readonly span: Span;
 }
 
-/** `input_ids: i32[B, S] in 0..c.vocab_size` or `attention_mask: i32[B, S] = 1` */
+/** `input_ids: i32[B, S] in 0..c.vocab_size`, `attention_mask: i32[B, S] = 1` or `labels: i32[B]?` */
 export interface FnParam {
   readonly kind: 'FnParam';
   readonly name: string;
@@ -134,6 +134,8 @@ export interface FnParam {
   readonly default?: Expr;
   /** Valid integer range [lo, hi) of the values, checked at run time for entry inputs. */
   readonly range?: readonly [Expr, Expr];
+  /** `labels: i32[B]?` — may be omitted (or `none`); the body tests `labels != none`. */
+  readonly optional?: boolean;
   readonly span: Span;
 }
 

@@ -138,6 +138,7 @@ class DslParser extends CstParser {
   fnParam = this.RULE('fnParam', () => {
     this.nameColon('parameter');
     this.SUBRULE(this.tensorType);
+    this.OPTION3(() => this.CONSUME(T.Question));
     const dotDot = () => this.CONSUME(T.DotDot, msg("expected '..' between the bounds of the range"));
     const range = () => this.seq(() => this.SUBRULE(this.expr, { LABEL: 'lo' }), dotDot, () => this.SUBRULE2(this.expr, { LABEL: 'hi' }));
     this.OPTION(() => this.seq(() => this.CONSUME(T.In), range));

@@ -24,6 +24,8 @@ config BertConfig {
   is_decoder: bool = false
   add_cross_attention: bool = false
   tie_word_embeddings: bool = true
+  output_hidden_states: bool = false
+  output_attentions: bool = false
   num_labels: int = 2
   problem_type: "regression" | "single_label_classification" | "multi_label_classification"? = none
 }
@@ -61,11 +63,12 @@ module BertEmbeddings(c: BertConfig) {
   param token_type_embeddings: f32[c.type_vocab_size, c.hidden_size] @ "token_type_embeddings.weight"
   sub LayerNorm: LayerNorm(c.hidden_size, c.layer_norm_eps) @ "LayerNorm"
 
-  fn forward[B, S](input_ids: i32[B, S], token_type_ids: i32[B, S] = 0) -> f32[B, S, c.hidden_size] {
+  fn forward[B, S](input_ids: i32[B, S], token_type_ids: i32[B, S] = 0, position_ids: i32[B, S]?) -> f32[B, S, c.hidden_size] {
     let h = gather(word_embeddings, input_ids, what="input_ids")
     h = h + gather(token_type_embeddings, token_type_ids, what="token_type_ids")
     if c.position_embedding_type == "absolute" {
-      h = h + gather(position_embeddings, arange(S), what="position_ids")
+      let positions = position_ids if position_ids != none else arange(S)
+      h = h + gather(position_embeddings, positions, what="position_ids")
     }
     return LayerNorm(h)
   }
@@ -88,7 +91,8 @@ module BertSelfAttention(c: BertConfig) {
   }
 
   # mask is additive, one row per query: padding (and, for a decoder, the causal mask) as large negative numbers.
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, all_head_size] {
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[num_heads]?)
+      -> (context: f32[B, S, all_head_size], probs: f32[B, num_heads, S, S]) {
     assert c.hidden_size % c.num_attention_heads == 0, "hidden_size must be a multiple of num_attention_heads"
     let q = split_heads(query(h))
     let k = split_heads(key(h))
@@ -110,8 +114,11 @@ module BertSelfAttention(c: BertConfig) {
       }
     }
     let probs = softmax(scores / sqrt(head_size) + mask, axis=-1)
-    let context = matmul(probs, v)
-    return reshape(transpose(context, 1, 2), [B, S, all_head_size])
+    if head_mask != none {
+      probs = probs * reshape(head_mask, [1, num_heads, 1, 1])
+    }
+    let context = reshape(transpose(matmul(probs, v), 1, 2), [B, S, all_head_size])
+    return { context: context, probs: probs }
   }
 }
 
@@ -128,8 +135,10 @@ module BertAttention(c: BertConfig) {
   sub self_attention: BertSelfAttention(c) @ "self"
   sub output: BertSelfOutput(c) @ "output"
 
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, c.hidden_size] {
-    return output(self_attention(h, mask), h)
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[c.num_attention_heads]?)
+      -> (hidden: f32[B, S, c.hidden_size], probs: f32[B, c.num_attention_heads, S, S]) {
+    let a = self_attention(h, mask, head_mask)
+    return { hidden: output(a.context, h), probs: a.probs }
   }
 }
 
@@ -155,20 +164,37 @@ module BertLayer(c: BertConfig) {
   sub intermediate: BertIntermediate(c) @ "intermediate"
   sub output: BertOutput(c) @ "output"
 
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, c.hidden_size] {
-    let a = attention(h, mask)
-    return output(intermediate(a), a)
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[c.num_attention_heads]?)
+      -> (hidden: f32[B, S, c.hidden_size], probs: f32[B, c.num_attention_heads, S, S]) {
+    let a = attention(h, mask, head_mask)
+    return { hidden: output(intermediate(a.hidden), a.hidden), probs: a.probs }
   }
 }
 
+# hidden_states stacks the embeddings' output and every layer's ([L + 1, B, S, H]); attentions stacks every
+# layer's probabilities ([L, B, heads, S, S]) — HF's tuples as one tensor each, returned when the config asks.
 module BertEncoder(c: BertConfig) {
   sub layer: BertLayer(c)[c.num_hidden_layers] @ "layer.{i}"
 
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S]) -> f32[B, S, c.hidden_size] {
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?)
+      -> (
+        last_hidden_state: f32[B, S, c.hidden_size],
+        hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+        attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+      ) {
+    let states = [h]
+    let probs = []
     for i in 0..c.num_hidden_layers {
-      h = layer[i](h, mask)
+      let out = layer[i](h, mask, select(head_mask, 0, i) if head_mask != none else none)
+      h = out.hidden
+      states = [*states, h]
+      probs = [*probs, out.probs]
     }
-    return h
+    return {
+      last_hidden_state: h,
+      hidden_states: stack(states, 0) if c.output_hidden_states else none,
+      attentions: stack(probs, 0) if c.output_attentions else none,
+    }
   }
 }
 
@@ -192,7 +218,14 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (last_hidden_state: f32[B, S, c.hidden_size], pooler_output: f32[B, c.hidden_size]?) {
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+  ) -> (
+      last_hidden_state: f32[B, S, c.hidden_size],
+      pooler_output: f32[B, c.hidden_size]?,
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
     assert S <= c.max_position_embeddings, "sequence is longer than max_position_embeddings"
     # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min, made causal (key <= query) for decoders
     let keep = reshape(cast(attention_mask, f32), [B, 1, 1, S])
@@ -200,13 +233,39 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       keep = keep * cast(unsqueeze(arange(S), 0) <= unsqueeze(arange(S), 1), f32)
     }
     let mask = expand((1.0 - keep) * min_value(f32), [B, 1, S, S])
-    let h = encoder(embeddings(input_ids, token_type_ids), mask)
-    return { last_hidden_state: h, pooler_output: pooler(h) if add_pooling_layer else none }
+    let out = encoder(embeddings(input_ids, token_type_ids, position_ids), mask, head_mask)
+    return {
+      last_hidden_state: out.last_hidden_state,
+      pooler_output: pooler(out.last_hidden_state) if add_pooling_layer else none,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Heads
+# Heads. Each returns its loss when given labels (torch.nn's losses, mean reduction), then its logits, then the
+# base model's optional outputs.
+
+module Losses() {
+  fn mse[*s](input: f32[*s], target: f32[*s]) -> f32[] {
+    let d = reshape(input - target, [-1])
+    return mean(d * d, 0)
+  }
+
+  # log(1 + exp(-|x|)) keeps BCEWithLogits finite for large |x|, as torch does
+  fn bce_with_logits[*s](x: f32[*s], y: f32[*s]) -> f32[] {
+    let l = maximum(x, 0.0) - x * y + log(1.0 + exp(-abs(x)))
+    return mean(reshape(l, [-1]), 0)
+  }
+
+  # HF's question-answering loss: positions clamped to [0, S]; S itself is ignored
+  fn span_ce[B, S](logits: f32[B, S], positions: i32[B]) -> f32[] {
+    let seq = sum(ones([S], dtype=i32), 0)
+    let p = minimum(maximum(positions, 0), seq)
+    return cross_entropy(logits, where(p == seq, -100, p))
+  }
+}
 
 module BertPredictionHeadTransform(c: BertConfig) {
   sub dense: Linear(c.hidden_size, c.hidden_size) @ "dense"
@@ -240,11 +299,27 @@ module BertForPreTraining(c: BertConfig) {
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (prediction_logits: f32[B, S, c.vocab_size], seq_relationship_logits: f32[B, 2]) {
-    let out = bert(input_ids, attention_mask, token_type_ids)
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      labels: i32[B, S]?,
+      next_sentence_label: i32[B]?,
+  ) -> (
+      loss: f32[]?,
+      prediction_logits: f32[B, S, c.vocab_size],
+      seq_relationship_logits: f32[B, 2],
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
+    let nsp = seq_relationship(out.pooler_output)
+    let both = labels != none and next_sentence_label != none
     return {
-      prediction_logits: predictions(out.last_hidden_state, bert.embeddings.word_embeddings),
-      seq_relationship_logits: seq_relationship(out.pooler_output),
+      loss: cross_entropy(reshape(logits, [B * S, c.vocab_size]), reshape(labels, [B * S])) + cross_entropy(nsp, next_sentence_label) if both else none,
+      prediction_logits: logits,
+      seq_relationship_logits: nsp,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
     }
   }
 }
@@ -257,13 +332,27 @@ module BertForMaskedLM(c: BertConfig) {
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (logits: f32[B, S, c.vocab_size]) {
-    let out = bert(input_ids, attention_mask, token_type_ids)
-    return { logits: predictions(out.last_hidden_state, bert.embeddings.word_embeddings) }
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      labels: i32[B, S]?,
+  ) -> (
+      loss: f32[]?,
+      logits: f32[B, S, c.vocab_size],
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
+    return {
+      loss: cross_entropy(reshape(logits, [B * S, c.vocab_size]), reshape(labels, [B * S])) if labels != none else none,
+      logits: logits,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }
 
-# Meant for is_decoder = true (causal attention), as in HF.
+# Meant for is_decoder = true (causal attention), as in HF. The loss predicts token t + 1 from tokens up to t.
 module BertLMHeadModel(c: BertConfig) {
   sub bert: BertModel(c, add_pooling_layer=false) @ "bert"
   sub predictions: BertLMPredictionHead(c) @ "cls.predictions"
@@ -272,9 +361,24 @@ module BertLMHeadModel(c: BertConfig) {
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (logits: f32[B, S, c.vocab_size]) {
-    let out = bert(input_ids, attention_mask, token_type_ids)
-    return { logits: predictions(out.last_hidden_state, bert.embeddings.word_embeddings) }
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      labels: i32[B, S]?,
+  ) -> (
+      loss: f32[]?,
+      logits: f32[B, S, c.vocab_size],
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
+    let shifted = [B * (S - 1), c.vocab_size]
+    return {
+      loss: cross_entropy(reshape(slice(logits, 1, 0, S - 1), shifted), reshape(slice(labels, 1, 1, S), [B * (S - 1)])) if labels != none else none,
+      logits: logits,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }
 
@@ -286,21 +390,106 @@ module BertForNextSentencePrediction(c: BertConfig) {
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (logits: f32[B, 2]) {
-    return { logits: seq_relationship(bert(input_ids, attention_mask, token_type_ids).pooler_output) }
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      labels: i32[B]?,
+  ) -> (
+      loss: f32[]?,
+      logits: f32[B, 2],
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let logits = seq_relationship(out.pooler_output)
+    return {
+      loss: cross_entropy(logits, labels) if labels != none else none,
+      logits: logits,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }
 
+# HF infers problem_type from num_labels and the labels' dtype at call time; here the labels' dtype is part of the
+# signature, so it is inferred from num_labels alone and multi-label problems set problem_type in their config.
 module BertForSequenceClassification(c: BertConfig) {
   sub bert: BertModel(c) @ "bert"
   sub classifier: Linear(c.hidden_size, c.num_labels) @ "classifier"
+  sub losses: Losses() @ ""
+  let problem = c.problem_type if c.problem_type != none else ("regression" if c.num_labels == 1 else "single_label_classification")
 
-  fn forward[B, S](
-      input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
-      token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (logits: f32[B, c.num_labels]) {
-    return { logits: classifier(bert(input_ids, attention_mask, token_type_ids).pooler_output) }
+  fn run[B, S](input_ids: i32[B, S], attention_mask: i32[B, S], token_type_ids: i32[B, S], position_ids: i32[B, S]?, head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?)
+      -> (
+        logits: f32[B, c.num_labels],
+        hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+        attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+      ) {
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    return { logits: classifier(out.pooler_output), hidden_states: out.hidden_states, attentions: out.attentions }
+  }
+
+  if problem == "single_label_classification" {
+    fn forward[B, S](
+        input_ids: i32[B, S] in 0..c.vocab_size,
+        attention_mask: i32[B, S] in 0..2 = 1,
+        token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
+        position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        labels: i32[B]?,
+    ) -> (
+        loss: f32[]?,
+        logits: f32[B, c.num_labels],
+        hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+        attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+    ) {
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      return {
+        loss: cross_entropy(out.logits, labels) if labels != none else none,
+        logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions,
+      }
+    }
+  } else if problem == "regression" and c.num_labels == 1 {
+    fn forward[B, S](
+        input_ids: i32[B, S] in 0..c.vocab_size,
+        attention_mask: i32[B, S] in 0..2 = 1,
+        token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
+        position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        labels: f32[B]?,
+    ) -> (
+        loss: f32[]?,
+        logits: f32[B, c.num_labels],
+        hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+        attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+    ) {
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      return {
+        loss: losses.mse(reshape(out.logits, [B]), labels) if labels != none else none,
+        logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions,
+      }
+    }
+  } else {
+    # regression over several outputs, or multi-label classification: float labels [B, num_labels]
+    fn forward[B, S](
+        input_ids: i32[B, S] in 0..c.vocab_size,
+        attention_mask: i32[B, S] in 0..2 = 1,
+        token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
+        position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        labels: f32[B, c.num_labels]?,
+    ) -> (
+        loss: f32[]?,
+        logits: f32[B, c.num_labels],
+        hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+        attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+    ) {
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let loss = none
+      if labels != none {
+        loss = losses.mse(out.logits, labels) if problem == "regression" else losses.bce_with_logits(out.logits, labels)
+      }
+      return { loss: loss, logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions }
+    }
   }
 }
 
@@ -313,10 +502,25 @@ module BertForMultipleChoice(c: BertConfig) {
       input_ids: i32[B, C, S] in 0..c.vocab_size,
       attention_mask: i32[B, C, S] in 0..2 = 1,
       token_type_ids: i32[B, C, S] in 0..c.type_vocab_size = 0,
-  ) -> (logits: f32[B, C]) {
+      position_ids: i32[B, C, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      labels: i32[B]?,
+  ) -> (
+      loss: f32[]?,
+      logits: f32[B, C],
+      hidden_states: f32[c.num_hidden_layers + 1, B * C, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B * C, c.num_attention_heads, S, S]?,
+  ) {
     let flat = [B * C, S]
-    let out = bert(reshape(input_ids, flat), reshape(attention_mask, flat), reshape(token_type_ids, flat))
-    return { logits: reshape(classifier(out.pooler_output), [B, C]) }
+    let positions = reshape(position_ids, flat) if position_ids != none else none
+    let out = bert(reshape(input_ids, flat), reshape(attention_mask, flat), reshape(token_type_ids, flat), positions, head_mask)
+    let logits = reshape(classifier(out.pooler_output), [B, C])
+    return {
+      loss: cross_entropy(logits, labels) if labels != none else none,
+      logits: logits,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }
 
@@ -328,22 +532,58 @@ module BertForTokenClassification(c: BertConfig) {
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (logits: f32[B, S, c.num_labels]) {
-    return { logits: classifier(bert(input_ids, attention_mask, token_type_ids).last_hidden_state) }
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      labels: i32[B, S]?,
+  ) -> (
+      loss: f32[]?,
+      logits: f32[B, S, c.num_labels],
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let logits = classifier(out.last_hidden_state)
+    return {
+      loss: cross_entropy(reshape(logits, [B * S, c.num_labels]), reshape(labels, [B * S])) if labels != none else none,
+      logits: logits,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }
 
 module BertForQuestionAnswering(c: BertConfig) {
   sub bert: BertModel(c, add_pooling_layer=false) @ "bert"
   sub qa_outputs: Linear(c.hidden_size, c.num_labels) @ "qa_outputs"
+  sub losses: Losses() @ ""
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-  ) -> (start_logits: f32[B, S], end_logits: f32[B, S]) {
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      start_positions: i32[B]?,
+      end_positions: i32[B]?,
+  ) -> (
+      loss: f32[]?,
+      start_logits: f32[B, S],
+      end_logits: f32[B, S],
+      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
+      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+  ) {
     assert c.num_labels == 2, "question answering needs num_labels = 2 (start and end)"
-    let logits = qa_outputs(bert(input_ids, attention_mask, token_type_ids).last_hidden_state)
-    return { start_logits: select(logits, 2, 0), end_logits: select(logits, 2, 1) }
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let logits = qa_outputs(out.last_hidden_state)
+    let start = select(logits, 2, 0)
+    let end = select(logits, 2, 1)
+    let both = start_positions != none and end_positions != none
+    return {
+      loss: (losses.span_ce(start, start_positions) + losses.span_ce(end, end_positions)) / 2.0 if both else none,
+      start_logits: start,
+      end_logits: end,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+    }
   }
 }

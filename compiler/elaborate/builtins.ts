@@ -195,6 +195,13 @@ const BUILTINS: Record<string, [params: string[], fn: Builtin]> = {
   }],
   slice: [['x', 'axis', 'start', 'end'], (cx, a) => tensorValue(T.slice(cx, a.span, a.tensor('x'), a.int('axis'), a.dim('start'), a.dim('end')))],
   concat: [['xs', 'axis'], (cx, a) => tensorValue(T.concat(cx, a.span, a.tensors('xs'), a.int('axis')))],
+  stack: [['xs', 'axis'], (cx, a) => {
+    const xs = a.tensors('xs');
+    if (xs.length === 0) cx.fail(a.span, 'stack needs at least one tensor');
+    const axis = T.axisOf(cx, a.span, a.int('axis', 0), xs[0]!.shape.length + 1);
+    const up = xs.map((x) => T.reshape(cx, a.span, x, [...x.shape.slice(0, axis), dimConst(1), ...x.shape.slice(axis)]));
+    return tensorValue(T.concat(cx, a.span, up, axis));
+  }],
   softmax: [['x', 'axis'], (cx, a) => tensorValue(T.softmax(cx, a.span, a.tensor('x'), a.int('axis', -1)))],
   layer_norm: [['x', 'weight', 'bias', 'eps'], (cx, a) =>
     tensorValue(T.layerNorm(cx, a.span, a.tensor('x'), a.tensor('weight'), a.tensor('bias'), a.float('eps', 1e-5)))],

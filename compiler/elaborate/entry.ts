@@ -26,6 +26,8 @@ export interface ElaborateOptions {
   readonly args?: PlainConfig;
   /** Names the config's origin in error messages. */
   readonly configLabel?: string;
+  /** Optional inputs (`labels: i32[B]?`) the caller will provide; the others are absent from the graph. */
+  readonly inputs?: readonly string[];
 }
 
 /** Builds the graph IR of `entry.fn` for one config; throws CompileError listing every diagnostic. */
@@ -44,9 +46,15 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
   let result: Value = { kind: 'poison' };
   let inputs: Node[] = [];
   try {
-    inputs = entryInputs(cx, inst, fnValue.fn);
-    const positional = inputs.map((n) => ({ value: { kind: 'tensor', node: n } as Value, span: fnValue.fn.span }));
-    result = callFn(cx, fnValue, { span: fnValue.fn.span, positional, named: new Map() });
+    const fn = fnValue.fn;
+    for (const name of opts.inputs ?? []) {
+      const p = fn.params.find((q) => q.name === name);
+      if (!p?.optional) throw new UserError(`${decl.name}.${fnName} has no optional input '${name}'; optional inputs: ${fn.params.filter((q) => q.optional).map((q) => q.name).join(', ') || 'none'}`);
+    }
+    const wanted = (p: FnMember['params'][number]) => !p.optional || (opts.inputs ?? []).includes(p.name);
+    inputs = entryInputs(cx, inst, fn, wanted);
+    const named = new Map(fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: fn.span }]));
+    result = callFn(cx, fnValue, { span: fn.span, positional: [], named });
   } catch (e) {
     if (e instanceof DiagnosticError) cx.report(e.diagnostic);
     else if (!(e instanceof PoisonAbort)) throw e;
@@ -90,7 +98,7 @@ function entryArgs(cx: Elaboration, decl: ModuleDecl, opts: ElaborateOptions): M
 }
 
 /** Input nodes for a function's parameters: signature dims become graph symbols. */
-function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember): Node[] {
+function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember, wanted: (p: FnMember['params'][number]) => boolean = () => true): Node[] {
   const scope = new Scope(inst);
   const spreads = new Set(fn.params.flatMap((p) => p.type.dims.flatMap((d) => (d.kind === 'Spread' ? [d.name] : []))));
   for (const d of fn.dims) {
@@ -98,7 +106,7 @@ function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember): Node[
     const dim: Value = { kind: 'int', dim: dimSym(d) };
     scope.define(cx, fn.span, d, spreads.has(d) ? { kind: 'list', items: [dim] } : dim);
   }
-  return fn.params.map((p) => {
+  return fn.params.filter(wanted).map((p) => {
     const shape = tensorShape(cx, scope, p.type);
     const arg: { name: string; fill?: number; range?: [number, number] } = { name: p.name };
     if (p.default) {
@@ -135,10 +143,16 @@ export function checkProgram(program: Program): Diagnostic[] {
       if (!inst) continue;
       for (const v of inst.env.values()) {
         if (v.kind !== 'fn' || v.inst !== inst) continue;
-        guard(cx, () => {
-          const inputs = entryInputs(cx, inst, v.fn);
-          callFn(cx, v, { span: v.fn.span, positional: inputs.map((n) => ({ value: { kind: 'tensor', node: n }, span: v.fn.span })), named: new Map() });
-        });
+        // with every optional input given, and with none of them: both sides of each `x != none` get checked
+        const variants = v.fn.params.some((p) => p.optional) ? [true, false] : [true];
+        for (const withOptional of variants) {
+          guard(cx, () => {
+            const wanted = (p: FnMember['params'][number]) => withOptional || !p.optional;
+            const inputs = entryInputs(cx, inst, v.fn, wanted);
+            const named = new Map(v.fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: v.fn.span }]));
+            callFn(cx, v, { span: v.fn.span, positional: [], named });
+          });
+        }
       }
     }
   }

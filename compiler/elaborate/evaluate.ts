@@ -176,6 +176,9 @@ const TENSOR_BINARY: Partial<Record<BinaryOp, Op>> = {
 
 export function binaryValue(cx: Elaboration, span: Span, op: BinaryOp, l: Value, r: Value): Value {
   if (l.kind === 'poison' || r.kind === 'poison') return POISON;
+  if ((op === '==' || op === '!=') && (l.kind === 'none' || r.kind === 'none')) {
+    return boolValue((l.kind === r.kind) === (op === '=='));
+  }
   if (l.kind === 'tensor' || r.kind === 'tensor') {
     const top = TENSOR_BINARY[op];
     if (!top) return cx.fail(span, `operator '${op}' is not defined for tensors`);

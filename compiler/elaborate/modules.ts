@@ -10,7 +10,7 @@ import type { CallArgs } from './builtins.ts';
 import { type Elaboration, PoisonAbort } from './context.ts';
 import { evalExpr, execBlock, knownBool, Scope, spreadItems } from './evaluate.ts';
 import * as T from './tensor-ops.ts';
-import { describe, floatValue, type ModuleInstance, POISON, type Value } from './values.ts';
+import { describe, floatValue, type ModuleInstance, NONE, POISON, type Value } from './values.ts';
 
 const DTYPES = new Set(['f32', 'f16', 'bf16', 'i32', 'bool']);
 
@@ -201,7 +201,8 @@ export function callFn(cx: Elaboration, callee: Value & { kind: 'fn' }, call: Ca
   const bindable = new Set(fn.dims);
   const matched = matchArgs(cx, call, fn.params, what);
   for (const { param, arg } of matched) {
-    if (arg) checkType(cx, scope, arg.value, param.type, `argument '${param.name}' of ${what}`, arg.span, bindable);
+    if (!arg || (param.optional && arg.value.kind === 'none')) continue;
+    checkType(cx, scope, arg.value, param.type, `argument '${param.name}' of ${what}`, arg.span, bindable);
   }
   for (const { param, arg } of matched) {
     scope.define(cx, param.span, param.name, arg ? arg.value : defaultArg(cx, scope, what, fn, param, call.span));
@@ -219,6 +220,7 @@ export function callFn(cx: Elaboration, callee: Value & { kind: 'fn' }, call: Ca
 }
 
 function defaultArg(cx: Elaboration, scope: Scope, what: string, fn: FnMember, p: FnMember['params'][number], span: Span): Value {
+  if (p.optional && !p.default) return NONE;
   if (!p.default) return cx.fail(span, `${what} is missing its argument '${p.name}'`, `signature: ${fn.params.map((q) => q.name).join(', ')}`);
   const fill = evalExpr(cx, scope, p.default);
   const value = fill.kind === 'float' ? fill.value : fill.kind === 'int' ? dimValue(fill.dim) : fill.kind === 'bool' ? Number(fill.value) : undefined;

@@ -196,6 +196,7 @@ export function slice(cx: Elaboration, span: Span, x: Node, axis: number, start:
 export function concat(cx: Elaboration, span: Span, xs: readonly Node[], axis: number): Node {
   if (xs.length === 0) cx.fail(span, 'concat needs at least one tensor');
   const first = xs[0]!;
+  if (xs.length === 1) return first;
   const a = axisOf(cx, span, axis, first.shape.length);
   let total: Dim = dimConst(0);
   for (const x of xs) {
