@@ -121,6 +121,8 @@ export interface FnMember {
   readonly dims: readonly string[];
   readonly params: readonly FnParam[];
   readonly ret: TensorType | RecordType;
+  /** `-> f32[B, H]?`: the function may return none. */
+  readonly retOptional?: boolean;
   readonly body: readonly Stmt[];
   readonly span: Span;
 }

@@ -196,7 +196,8 @@ class Builder {
     });
     const ret = this.has(n, 'recordType') ? this.recordType(this.node(n, 'recordType')) : this.tensorType(this.node(n, 'tensorType'));
     const dims = this.tokens(n, 'dim').map((t) => t.image);
-    return { kind: 'FnMember', name: this.tok(n, 'Identifier').image, dims, params, ret, body: this.block(this.node(n, 'block')), span };
+    const fn: A.FnMember = { kind: 'FnMember', name: this.tok(n, 'Identifier').image, dims, params, ret, body: this.block(this.node(n, 'block')), span };
+    return this.has(n, 'Question') ? { ...fn, retOptional: true } : fn;
   }
 
   // ---- types --------------------------------------------------------------------------------------------------

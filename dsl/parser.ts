@@ -129,7 +129,7 @@ class DslParser extends CstParser {
     this.enclosed(T.LParen, params, "expected ')' to close the function parameters", "expected '(' and the parameters after the function name");
     this.CONSUME(T.Arrow, msg("expected '->' and the return type"));
     this.choose('expected a return type\nwrite a tensor type like f32[B, S] or a record type (name: f32[B], ...)', [
-      () => this.SUBRULE(this.tensorType),
+      () => this.seq(() => this.SUBRULE(this.tensorType), () => this.OPTION4(() => this.CONSUME(T.Question))),
       () => this.SUBRULE(this.recordType),
     ]);
     this.SUBRULE(this.block);

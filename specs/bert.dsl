@@ -74,42 +74,51 @@ module BertEmbeddings(c: BertConfig) {
   }
 }
 
-module BertSelfAttention(c: BertConfig) {
+# Attention where queries come from h ([B, S]) and keys/values from T positions: h itself (T = S), earlier positions
+# kept in a cache followed by h (T = P + S), or an encoder's states (cross-attention, which HF always runs with
+# absolute positions).
+module BertSelfAttention(c: BertConfig, cross: bool = false) {
   let num_heads = c.num_attention_heads
   let head_size = c.hidden_size // c.num_attention_heads
   let all_head_size = num_heads * head_size
+  let positions = "absolute" if cross else c.position_embedding_type
   sub query: Linear(c.hidden_size, all_head_size) @ "query"
   sub key: Linear(c.hidden_size, all_head_size) @ "key"
   sub value: Linear(c.hidden_size, all_head_size) @ "value"
-  if c.position_embedding_type != "absolute" {
+  if positions != "absolute" {
     param distance_embedding: f32[2 * c.max_position_embeddings - 1, head_size] @ "distance_embedding.weight"
   }
 
-  # [B, S, heads * head_size] -> [B, heads, S, head_size]
-  fn split_heads[B, S](x: f32[B, S, all_head_size]) -> f32[B, num_heads, S, head_size] {
-    return transpose(reshape(x, [B, S, num_heads, head_size]), 1, 2)
+  # [B, T, heads * head_size] -> [B, heads, T, head_size]
+  fn split_heads[B, T](x: f32[B, T, all_head_size]) -> f32[B, num_heads, T, head_size] {
+    return transpose(reshape(x, [B, T, num_heads, head_size]), 1, 2)
   }
 
   # mask is additive, one row per query: padding (and, for a decoder, the causal mask) as large negative numbers.
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[num_heads]?)
-      -> (context: f32[B, S, all_head_size], probs: f32[B, num_heads, S, S]) {
+  fn attend[B, S, T](
+      h: f32[B, S, c.hidden_size],
+      keys: f32[B, num_heads, T, head_size],
+      values: f32[B, num_heads, T, head_size],
+      mask: f32[B, 1, S, T],
+      head_mask: f32[num_heads]?,
+  ) -> (context: f32[B, S, all_head_size], probs: f32[B, num_heads, S, T]) {
     assert c.hidden_size % c.num_attention_heads == 0, "hidden_size must be a multiple of num_attention_heads"
     let q = split_heads(query(h))
-    let k = split_heads(key(h))
-    let v = split_heads(value(h))
-    let scores = matmul(q, transpose(k, -1, -2))
-    if c.position_embedding_type != "absolute" {
-      # distance[l, r] = l - r, shifted to index distance_embedding
-      let distance = unsqueeze(arange(S), 1) - unsqueeze(arange(S), 0) + (c.max_position_embeddings - 1)
+    let scores = matmul(q, transpose(keys, -1, -2))
+    if positions != "absolute" {
+      # distance[l, r] = l - r between query and key positions (the queries are the last S of T), shifted to index
+      # distance_embedding
+      let l = slice(arange(T), 0, T - S, T)
+      let distance = unsqueeze(l, 1) - unsqueeze(arange(T), 0) + (c.max_position_embeddings - 1)
       let pos = gather(distance_embedding, distance, what="relative distance")
       # einsum("bhld,lrd->bhlr", q, pos) as one batched matmul over l
       let q_by_l = reshape(permute(q, [2, 0, 1, 3]), [S, B * num_heads, head_size])
-      let qp = reshape(matmul(q_by_l, transpose(pos, 1, 2)), [S, B, num_heads, S])
+      let qp = reshape(matmul(q_by_l, transpose(pos, 1, 2)), [S, B, num_heads, T])
       scores = scores + permute(qp, [1, 2, 0, 3])
-      if c.position_embedding_type == "relative_key_query" {
+      if positions == "relative_key_query" {
         # einsum("bhrd,lrd->bhlr", k, pos) as one batched matmul over r
-        let k_by_r = reshape(permute(k, [2, 0, 1, 3]), [S, B * num_heads, head_size])
-        let kp = reshape(matmul(k_by_r, permute(pos, [1, 2, 0])), [S, B, num_heads, S])
+        let k_by_r = reshape(permute(keys, [2, 0, 1, 3]), [T, B * num_heads, head_size])
+        let kp = reshape(matmul(k_by_r, permute(pos, [1, 2, 0])), [T, B, num_heads, S])
         scores = scores + permute(kp, [1, 2, 3, 0])
       }
     }
@@ -117,8 +126,30 @@ module BertSelfAttention(c: BertConfig) {
     if head_mask != none {
       probs = probs * reshape(head_mask, [1, num_heads, 1, 1])
     }
-    let context = reshape(transpose(matmul(probs, v), 1, 2), [B, S, all_head_size])
+    let context = reshape(transpose(matmul(probs, values), 1, 2), [B, S, all_head_size])
     return { context: context, probs: probs }
+  }
+
+  # keys and values are returned too: they are what a decoder caches
+  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[num_heads]?)
+      -> (context: f32[B, S, all_head_size], probs: f32[B, num_heads, S, S], kv: f32[2, B, num_heads, S, head_size]) {
+    let k = split_heads(key(h))
+    let v = split_heads(value(h))
+    let a = attend(h, k, v, mask, head_mask)
+    return { context: a.context, probs: a.probs, kv: stack([k, v], 0) }
+  }
+
+  fn forward_cached[B, S, P](h: f32[B, S, c.hidden_size], past: f32[2, B, num_heads, P, head_size], mask: f32[B, 1, S, P + S], head_mask: f32[num_heads]?)
+      -> (context: f32[B, S, all_head_size], probs: f32[B, num_heads, S, P + S], kv: f32[2, B, num_heads, P + S, head_size]) {
+    let k = concat([select(past, 0, 0), split_heads(key(h))], 2)
+    let v = concat([select(past, 0, 1), split_heads(value(h))], 2)
+    let a = attend(h, k, v, mask, head_mask)
+    return { context: a.context, probs: a.probs, kv: stack([k, v], 0) }
+  }
+
+  fn cross_attend[B, S, T](h: f32[B, S, c.hidden_size], encoder_states: f32[B, T, c.hidden_size], mask: f32[B, 1, S, T], head_mask: f32[num_heads]?)
+      -> (context: f32[B, S, all_head_size], probs: f32[B, num_heads, S, T]) {
+    return attend(h, split_heads(key(encoder_states)), split_heads(value(encoder_states)), mask, head_mask)
   }
 }
 
@@ -128,17 +159,6 @@ module BertSelfOutput(c: BertConfig) {
 
   fn forward[B, S](h: f32[B, S, c.hidden_size], input: f32[B, S, c.hidden_size]) -> f32[B, S, c.hidden_size] {
     return LayerNorm(dense(h) + input)
-  }
-}
-
-module BertAttention(c: BertConfig) {
-  sub self_attention: BertSelfAttention(c) @ "self"
-  sub output: BertSelfOutput(c) @ "output"
-
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[c.num_attention_heads]?)
-      -> (hidden: f32[B, S, c.hidden_size], probs: f32[B, c.num_attention_heads, S, S]) {
-    let a = self_attention(h, mask, head_mask)
-    return { hidden: output(a.context, h), probs: a.probs }
   }
 }
 
@@ -159,41 +179,152 @@ module BertOutput(c: BertConfig) {
   }
 }
 
+# HF's BertAttention is self-attention plus its output block; BertLayer spells the two out (self_attention and
+# output below keep HF's checkpoint paths) so the cached and cross-attention variants share them.
+module BertAttentionBlock(c: BertConfig, cross: bool = false) {
+  sub self_attention: BertSelfAttention(c, cross) @ "self"
+  sub output: BertSelfOutput(c) @ "output"
+}
+
+# A decoder with add_cross_attention attends to an encoder's states after its own tokens.
 module BertLayer(c: BertConfig) {
-  sub attention: BertAttention(c) @ "attention"
+  sub attention: BertAttentionBlock(c) @ "attention"
+  if c.add_cross_attention {
+    sub crossattention: BertAttentionBlock(c, cross=true) @ "crossattention"
+  }
   sub intermediate: BertIntermediate(c) @ "intermediate"
   sub output: BertOutput(c) @ "output"
 
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[c.num_attention_heads]?)
-      -> (hidden: f32[B, S, c.hidden_size], probs: f32[B, c.num_attention_heads, S, S]) {
-    let a = attention(h, mask, head_mask)
-    return { hidden: output(intermediate(a.hidden), a.hidden), probs: a.probs }
+  fn finish[B, S, T](
+      h: f32[B, S, c.hidden_size],
+      a: f32[B, S, c.hidden_size],
+      encoder_states: f32[B, T, c.hidden_size]?,
+      encoder_mask: f32[B, 1, S, T]?,
+      head_mask: f32[c.num_attention_heads]?,
+  ) -> (hidden: f32[B, S, c.hidden_size], cross_probs: f32[B, c.num_attention_heads, S, T]?) {
+    let x = attention.output(a, h)
+    let cross_probs = none
+    if encoder_states != none {
+      assert c.add_cross_attention, "encoder_hidden_states need a model with add_cross_attention = true"
+      let ca = crossattention.self_attention.cross_attend(x, encoder_states, encoder_mask, head_mask)
+      x = crossattention.output(ca.context, x)
+      cross_probs = ca.probs
+    }
+    return { hidden: output(intermediate(x), x), cross_probs: cross_probs }
+  }
+
+  fn forward[B, S, T](
+      h: f32[B, S, c.hidden_size],
+      mask: f32[B, 1, S, S],
+      head_mask: f32[c.num_attention_heads]?,
+      encoder_states: f32[B, T, c.hidden_size]?,
+      encoder_mask: f32[B, 1, S, T]?,
+  ) -> (
+      hidden: f32[B, S, c.hidden_size],
+      probs: f32[B, c.num_attention_heads, S, S],
+      kv: f32[2, B, c.num_attention_heads, S, c.hidden_size // c.num_attention_heads],
+      cross_probs: f32[B, c.num_attention_heads, S, T]?,
+  ) {
+    let a = attention.self_attention(h, mask, head_mask)
+    let out = finish(h, a.context, encoder_states, encoder_mask, head_mask)
+    return { hidden: out.hidden, probs: a.probs, kv: a.kv, cross_probs: out.cross_probs }
+  }
+
+  fn forward_cached[B, S, P, T](
+      h: f32[B, S, c.hidden_size],
+      past: f32[2, B, c.num_attention_heads, P, c.hidden_size // c.num_attention_heads],
+      mask: f32[B, 1, S, P + S],
+      head_mask: f32[c.num_attention_heads]?,
+      encoder_states: f32[B, T, c.hidden_size]?,
+      encoder_mask: f32[B, 1, S, T]?,
+  ) -> (
+      hidden: f32[B, S, c.hidden_size],
+      probs: f32[B, c.num_attention_heads, S, P + S],
+      kv: f32[2, B, c.num_attention_heads, P + S, c.hidden_size // c.num_attention_heads],
+      cross_probs: f32[B, c.num_attention_heads, S, T]?,
+  ) {
+    let a = attention.self_attention.forward_cached(h, past, mask, head_mask)
+    let out = finish(h, a.context, encoder_states, encoder_mask, head_mask)
+    return { hidden: out.hidden, probs: a.probs, kv: a.kv, cross_probs: out.cross_probs }
   }
 }
 
 # hidden_states stacks the embeddings' output and every layer's ([L + 1, B, S, H]); attentions stacks every
-# layer's probabilities ([L, B, heads, S, S]) — HF's tuples as one tensor each, returned when the config asks.
+# layer's probabilities ([L, B, heads, S, T]) — HF's tuples as one tensor each, returned when the config asks.
+# past_key_values stacks every layer's keys and values ([L, 2, B, heads, T, head_size]) for the next decoding step.
 module BertEncoder(c: BertConfig) {
-  sub layer: BertLayer(c)[c.num_hidden_layers] @ "layer.{i}"
+  let L = c.num_hidden_layers
+  let heads = c.num_attention_heads
+  let head_size = c.hidden_size // c.num_attention_heads
+  sub layer: BertLayer(c)[L] @ "layer.{i}"
 
-  fn forward[B, S](h: f32[B, S, c.hidden_size], mask: f32[B, 1, S, S], head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?)
-      -> (
-        last_hidden_state: f32[B, S, c.hidden_size],
-        hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
-        attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
-      ) {
+  fn forward[B, S, T](
+      h: f32[B, S, c.hidden_size],
+      mask: f32[B, 1, S, S],
+      head_mask: f32[L, heads]?,
+      encoder_states: f32[B, T, c.hidden_size]?,
+      encoder_mask: f32[B, 1, S, T]?,
+  ) -> (
+      last_hidden_state: f32[B, S, c.hidden_size],
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+      past_key_values: f32[L, 2, B, heads, S, head_size]?,
+  ) {
     let states = [h]
     let probs = []
-    for i in 0..c.num_hidden_layers {
-      let out = layer[i](h, mask, select(head_mask, 0, i) if head_mask != none else none)
+    let cross = []
+    let kv = []
+    for i in 0..L {
+      let out = layer[i](h, mask, select(head_mask, 0, i) if head_mask != none else none, encoder_states, encoder_mask)
       h = out.hidden
       states = [*states, h]
       probs = [*probs, out.probs]
+      cross = [*cross, out.cross_probs] if encoder_states != none else cross
+      kv = [*kv, out.kv]
     }
     return {
       last_hidden_state: h,
       hidden_states: stack(states, 0) if c.output_hidden_states else none,
       attentions: stack(probs, 0) if c.output_attentions else none,
+      cross_attentions: stack(cross, 0) if c.output_attentions and encoder_states != none else none,
+      past_key_values: stack(kv, 0) if c.is_decoder and c.use_cache else none,
+    }
+  }
+
+  fn forward_cached[B, S, P, T](
+      h: f32[B, S, c.hidden_size],
+      past: f32[L, 2, B, heads, P, head_size],
+      mask: f32[B, 1, S, P + S],
+      head_mask: f32[L, heads]?,
+      encoder_states: f32[B, T, c.hidden_size]?,
+      encoder_mask: f32[B, 1, S, T]?,
+  ) -> (
+      last_hidden_state: f32[B, S, c.hidden_size],
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, P + S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+      past_key_values: f32[L, 2, B, heads, P + S, head_size],
+  ) {
+    let states = [h]
+    let probs = []
+    let cross = []
+    let kv = []
+    for i in 0..L {
+      let head = select(head_mask, 0, i) if head_mask != none else none
+      let out = layer[i].forward_cached(h, select(past, 0, i), mask, head, encoder_states, encoder_mask)
+      h = out.hidden
+      states = [*states, h]
+      probs = [*probs, out.probs]
+      cross = [*cross, out.cross_probs] if encoder_states != none else cross
+      kv = [*kv, out.kv]
+    }
+    return {
+      last_hidden_state: h,
+      hidden_states: stack(states, 0) if c.output_hidden_states else none,
+      attentions: stack(probs, 0) if c.output_attentions else none,
+      cross_attentions: stack(cross, 0) if c.output_attentions and encoder_states != none else none,
+      past_key_values: stack(kv, 0),
     }
   }
 }
@@ -208,37 +339,98 @@ module BertPooler(c: BertConfig) {
 }
 
 module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
+  let L = c.num_hidden_layers
+  let heads = c.num_attention_heads
+  let head_size = c.hidden_size // c.num_attention_heads
   sub embeddings: BertEmbeddings(c) @ "embeddings"
   sub encoder: BertEncoder(c) @ "encoder"
   if add_pooling_layer {
     sub pooler: BertPooler(c) @ "pooler"
   }
 
-  fn forward[B, S](
+  # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min over the T keys, made causal for decoders
+  # (a key is visible up to the query's own position; `positions` are the queries' positions among the keys).
+  fn self_mask[B, S, T](attention_mask: i32[B, T], positions: i32[S]) -> f32[B, 1, S, T] {
+    let keep = reshape(cast(attention_mask, f32), [B, 1, 1, T])
+    if c.is_decoder {
+      keep = keep * cast(unsqueeze(arange(T), 0) <= unsqueeze(positions, 1), f32)
+    }
+    return expand((1.0 - keep) * min_value(f32), [B, 1, S, T])
+  }
+
+  # HF's invert_attention_mask for the encoder's states; all visible when no mask is given
+  fn cross_mask[B, S, T](encoder_states: f32[B, T, c.hidden_size]?, encoder_attention_mask: i32[B, T]?, like: f32[B, S, c.hidden_size]) -> f32[B, 1, S, T]? {
+    if encoder_states == none {
+      return none
+    }
+    let keep = cast(encoder_attention_mask, f32) if encoder_attention_mask != none else ones([B, T])
+    return expand(reshape((1.0 - keep) * min_value(f32), [B, 1, 1, T]), [B, 1, S, T])
+  }
+
+  fn finish[B, S](out_last: f32[B, S, c.hidden_size]) -> f32[B, c.hidden_size]? {
+    return pooler(out_last) if add_pooling_layer else none
+  }
+
+  fn forward[B, S, T](
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[L, heads]?,
+      encoder_hidden_states: f32[B, T, c.hidden_size]?,
+      encoder_attention_mask: i32[B, T]? in 0..2,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
-      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
-      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+      past_key_values: f32[L, 2, B, heads, S, head_size]?,
   ) {
     assert S <= c.max_position_embeddings, "sequence is longer than max_position_embeddings"
-    # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min, made causal (key <= query) for decoders
-    let keep = reshape(cast(attention_mask, f32), [B, 1, 1, S])
-    if c.is_decoder {
-      keep = keep * cast(unsqueeze(arange(S), 0) <= unsqueeze(arange(S), 1), f32)
-    }
-    let mask = expand((1.0 - keep) * min_value(f32), [B, 1, S, S])
-    let out = encoder(embeddings(input_ids, token_type_ids, position_ids), mask, head_mask)
+    let h = embeddings(input_ids, token_type_ids, position_ids)
+    let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
+    let out = encoder(h, self_mask(attention_mask, arange(S)), head_mask, encoder_hidden_states, cross)
     return {
       last_hidden_state: out.last_hidden_state,
-      pooler_output: pooler(out.last_hidden_state) if add_pooling_layer else none,
+      pooler_output: finish(out.last_hidden_state),
       hidden_states: out.hidden_states,
       attentions: out.attentions,
+      cross_attentions: out.cross_attentions,
+      past_key_values: out.past_key_values,
+    }
+  }
+
+  # One step of incremental decoding: S new tokens after P cached ones (HF's past_key_values); attention_mask
+  # covers all P + S positions, and the new tokens' positions continue from P.
+  fn decode[B, S, P, T](
+      past_key_values: f32[L, 2, B, heads, P, head_size],
+      input_ids: i32[B, S] in 0..c.vocab_size,
+      attention_mask: i32[B, P + S] in 0..2 = 1,
+      token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
+      head_mask: f32[L, heads]?,
+      encoder_hidden_states: f32[B, T, c.hidden_size]?,
+      encoder_attention_mask: i32[B, T]? in 0..2,
+  ) -> (
+      last_hidden_state: f32[B, S, c.hidden_size],
+      pooler_output: f32[B, c.hidden_size]?,
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, P + S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+      past_key_values: f32[L, 2, B, heads, P + S, head_size],
+  ) {
+    assert P + S <= c.max_position_embeddings, "cached and new tokens are longer than max_position_embeddings"
+    let positions = slice(arange(P + S), 0, P, P + S)
+    let h = embeddings(input_ids, token_type_ids, expand(unsqueeze(positions, 0), [B, S]))
+    let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
+    let out = encoder.forward_cached(h, past_key_values, self_mask(attention_mask, positions), head_mask, encoder_hidden_states, cross)
+    return {
+      last_hidden_state: out.last_hidden_state,
+      pooler_output: finish(out.last_hidden_state),
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+      cross_attentions: out.cross_attentions,
+      past_key_values: out.past_key_values,
     }
   }
 }

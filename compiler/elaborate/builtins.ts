@@ -144,7 +144,10 @@ class Args {
   tensors(param: string): Node[] {
     const a = this.need(param);
     if (a.value.kind !== 'list') this.cx.fail(a.span, `${this.name}'s '${param}' must be a list of tensors`);
-    return a.value.items.map((v) => (v.kind === 'tensor' ? v.node : this.cx.fail(a.span, `${this.name}'s '${param}' must hold tensors, got ${describe(v)}`)));
+    return a.value.items.map((v) => {
+      if (v.kind === 'poison') this.cx.abort();
+      return v.kind === 'tensor' ? v.node : this.cx.fail(a.span, `${this.name}'s '${param}' must hold tensors, got ${describe(v)}`);
+    });
   }
 }
 

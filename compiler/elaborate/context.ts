@@ -13,6 +13,9 @@ import { type DimConstraint, NodeFactory, type Origin } from '../ir/graph.ts';
  */
 export class PoisonAbort extends Error {}
 
+/** A compile-time `assert` that failed: the whole elaboration stops there (what follows assumed it held). */
+export class AssertionFailure extends DiagnosticError {}
+
 export class Elaboration {
   readonly factory = new NodeFactory();
   readonly diagnostics: Diagnostic[] = [];

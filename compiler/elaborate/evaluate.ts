@@ -5,11 +5,11 @@
  * A failing statement reports its diagnostic and binds `poison`, so later independent mistakes are still found.
  */
 import type { BinaryOp, Expr, Span, Stmt } from '../../dsl/ast.ts';
-import { DiagnosticError } from '../../dsl/diagnostics.ts';
+import { DiagnosticError, diagnostic } from '../../dsl/diagnostics.ts';
 import { type Dim, dimAdd, dimConst, dimDiv, dimEq, dimMul, dimNeg, dimSub, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
 import { type ArgValue, BUILTIN_NAMES, type CallArgs, callBuiltin, isBuiltin } from './builtins.ts';
-import { closest, type Elaboration, PoisonAbort } from './context.ts';
+import { AssertionFailure, closest, type Elaboration, PoisonAbort } from './context.ts';
 import { callFn, checkType } from './modules.ts';
 import * as T from './tensor-ops.ts';
 import { boolValue, describe, floatValue, type ModuleInstance, NONE, POISON, tensorValue, type Value } from './values.ts';
@@ -296,6 +296,7 @@ export function execBlock(cx: Elaboration, scope: Scope, stmts: readonly Stmt[])
       const r = execStmt(cx, scope, s);
       if (r) return r;
     } catch (e) {
+      if (e instanceof AssertionFailure) throw e;
       if (e instanceof DiagnosticError) cx.report(e.diagnostic);
       else if (!(e instanceof PoisonAbort)) throw e;
       if (s.kind === 'LetStmt') scope.define(cx, s.span, s.name, POISON);
@@ -356,5 +357,5 @@ function assertStmt(cx: Elaboration, scope: Scope, s: Stmt & { kind: 'AssertStmt
     }
   }
   const v = evalExpr(cx, scope, c);
-  if (v.kind !== 'poison' && !knownBool(cx, v, c.span)) cx.fail(s.span, `assertion failed: ${s.message}`);
+  if (v.kind !== 'poison' && !knownBool(cx, v, c.span)) throw new AssertionFailure(diagnostic(s.span, `assertion failed: ${s.message}`));
 }

@@ -7,7 +7,7 @@ import { DiagnosticError } from '../../dsl/diagnostics.ts';
 import { type Dim, dimConst, dimEq, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
 import type { CallArgs } from './builtins.ts';
-import { type Elaboration, PoisonAbort } from './context.ts';
+import { AssertionFailure, type Elaboration, PoisonAbort } from './context.ts';
 import { evalExpr, execBlock, knownBool, Scope, spreadItems } from './evaluate.ts';
 import * as T from './tensor-ops.ts';
 import { describe, floatValue, type ModuleInstance, NONE, POISON, type Value } from './values.ts';
@@ -30,6 +30,7 @@ function addMembers(cx: Elaboration, inst: ModuleInstance, members: readonly Mem
     try {
       addMember(cx, inst, m);
     } catch (e) {
+      if (e instanceof AssertionFailure) throw e;
       if (e instanceof DiagnosticError) cx.report(e.diagnostic);
       else if (!(e instanceof PoisonAbort)) throw e;
       if (m.kind !== 'IfMember') inst.env.set(m.name, POISON);
@@ -231,6 +232,7 @@ function defaultArg(cx: Elaboration, scope: Scope, what: string, fn: FnMember, p
 function checkReturn(cx: Elaboration, scope: Scope, result: Value, fn: FnMember, what: string): void {
   if (result.kind === 'poison') return;
   if (fn.ret.kind === 'TensorType') {
+    if (result.kind === 'none' && fn.retOptional) return;
     checkType(cx, scope, result, fn.ret, `the result of ${what}`, fn.ret.span);
     return;
   }
