@@ -24,12 +24,14 @@ export interface Command {
 
 const ENTRY_OPTIONS = {
   entry: { type: 'string', short: 'e' },
+  fn: { type: 'string' },
   config: { type: 'string', short: 'c' },
   set: { type: 'string', multiple: true },
   with: { type: 'string', multiple: true },
 } as const;
 
 const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
+      --fn NAME        function of the module (default forward; e.g. decode for a KV-cache step)
   -c, --config FILE    HF config.json whose values override the config's defaults
       --set KEY=VALUE  override one config field or entry argument (repeatable),
                        e.g. --set num_hidden_layers=2 --set add_pooling_layer=false
@@ -66,7 +68,8 @@ function entryOptions(values: Values, defaultConfig?: string) {
   const entry = values['entry'] as string | undefined;
   if (!entry) throw new UserError('missing --entry NAME (the module to compile, e.g. --entry BertModel)');
   const inputs = (values['with'] as string[] | undefined) ?? [];
-  return { entry, config, args, inputs, configLabel: configPath ?? '--set' };
+  const fn = (values['fn'] as string | undefined) ?? 'forward';
+  return { entry, fn, config, args, inputs, configLabel: configPath ?? '--set' };
 }
 
 function compileFrom(file: string, values: Values, defaultConfig?: string): Graph {
@@ -75,7 +78,7 @@ function compileFrom(file: string, values: Values, defaultConfig?: string): Grap
   const modParams = parseSource(src).decls.find((d) => d.kind === 'Module' && d.name === opts.entry);
   const argNames = new Set(modParams?.kind === 'Module' ? modParams.params.map((p) => p.name) : []);
   const args = Object.fromEntries(Object.entries(opts.args).filter(([k]) => argNames.has(k)));
-  return compileGraph(src, { entry: opts.entry, config: opts.config, args, inputs: opts.inputs, configLabel: opts.configLabel });
+  return compileGraph(src, { entry: opts.entry, fn: opts.fn, config: opts.config, args, inputs: opts.inputs, configLabel: opts.configLabel });
 }
 
 const check: Command = {

@@ -546,30 +546,69 @@ module BertForMaskedLM(c: BertConfig) {
 
 # Meant for is_decoder = true (causal attention), as in HF. The loss predicts token t + 1 from tokens up to t.
 module BertLMHeadModel(c: BertConfig) {
+  let L = c.num_hidden_layers
+  let heads = c.num_attention_heads
+  let head_size = c.hidden_size // c.num_attention_heads
   sub bert: BertModel(c, add_pooling_layer=false) @ "bert"
   sub predictions: BertLMPredictionHead(c) @ "cls.predictions"
 
-  fn forward[B, S](
+  fn shifted_loss[B, S](logits: f32[B, S, c.vocab_size], labels: i32[B, S]) -> f32[] {
+    let shifted = slice(logits, 1, 0, S - 1)
+    return cross_entropy(reshape(shifted, [B * (S - 1), c.vocab_size]), reshape(slice(labels, 1, 1, S), [B * (S - 1)]))
+  }
+
+  fn forward[B, S, T](
       input_ids: i32[B, S] in 0..c.vocab_size,
       attention_mask: i32[B, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[L, heads]?,
+      encoder_hidden_states: f32[B, T, c.hidden_size]?,
+      encoder_attention_mask: i32[B, T]? in 0..2,
       labels: i32[B, S]?,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.vocab_size],
-      hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
-      attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
+      past_key_values: f32[L, 2, B, heads, S, head_size]?,
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, encoder_hidden_states, encoder_attention_mask)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
-    let shifted = [B * (S - 1), c.vocab_size]
     return {
-      loss: cross_entropy(reshape(slice(logits, 1, 0, S - 1), shifted), reshape(slice(labels, 1, 1, S), [B * (S - 1)])) if labels != none else none,
+      loss: shifted_loss(logits, labels) if labels != none else none,
       logits: logits,
+      past_key_values: out.past_key_values,
       hidden_states: out.hidden_states,
       attentions: out.attentions,
+      cross_attentions: out.cross_attentions,
+    }
+  }
+
+  # One incremental decoding step with HF's past_key_values (see BertModel.decode).
+  fn decode[B, S, P, T](
+      past_key_values: f32[L, 2, B, heads, P, head_size],
+      input_ids: i32[B, S] in 0..c.vocab_size,
+      attention_mask: i32[B, P + S] in 0..2 = 1,
+      token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
+      head_mask: f32[L, heads]?,
+      encoder_hidden_states: f32[B, T, c.hidden_size]?,
+      encoder_attention_mask: i32[B, T]? in 0..2,
+  ) -> (
+      logits: f32[B, S, c.vocab_size],
+      past_key_values: f32[L, 2, B, heads, P + S, head_size],
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, P + S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+  ) {
+    let out = bert.decode(past_key_values, input_ids, attention_mask, token_type_ids, head_mask, encoder_hidden_states, encoder_attention_mask)
+    return {
+      logits: predictions(out.last_hidden_state, bert.embeddings.word_embeddings),
+      past_key_values: out.past_key_values,
+      hidden_states: out.hidden_states,
+      attentions: out.attentions,
+      cross_attentions: out.cross_attentions,
     }
   }
 }

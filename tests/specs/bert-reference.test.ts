@@ -51,6 +51,8 @@ function checkCase(head: string, seed: number, config: Record<string, unknown>, 
   const names = Object.keys(outputs);
   assert.ok(names.length > 0);
   for (const name of names) {
+    // decoders also return their key/value cache; it is checked by the incremental-decoding tests
+    if (name === 'past_key_values' && !expected.has(name)) continue;
     const want = expected.get(name);
     assert.ok(want, `reference has no output '${name}' (has ${[...expected.keys()].join(', ')})`);
     assert.equal(outputs[name]!.shape, want!.shape, `${name} shape`);
