@@ -64,8 +64,12 @@ module BertEmbeddings(c: BertConfig) {
   sub LayerNorm: LayerNorm(c.hidden_size, c.layer_norm_eps) @ "LayerNorm"
 
   fn forward[B, S](input_ids: i32[B, S], token_type_ids: i32[B, S] = 0, position_ids: i32[B, S]?) -> f32[B, S, c.hidden_size] {
-    let h = gather(word_embeddings, input_ids, what="input_ids")
-    h = h + gather(token_type_embeddings, token_type_ids, what="token_type_ids")
+    return from_embeds(gather(word_embeddings, input_ids, what="input_ids"), token_type_ids, position_ids)
+  }
+
+  # HF's inputs_embeds: the caller's vectors stand in for the word embeddings
+  fn from_embeds[B, S](inputs_embeds: f32[B, S, c.hidden_size], token_type_ids: i32[B, S] = 0, position_ids: i32[B, S]?) -> f32[B, S, c.hidden_size] {
+    let h = inputs_embeds + gather(token_type_embeddings, token_type_ids, what="token_type_ids")
     if c.position_embedding_type == "absolute" {
       let positions = position_ids if position_ids != none else arange(S)
       h = h + gather(position_embeddings, positions, what="position_ids")
@@ -387,8 +391,46 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       cross_attentions: f32[L, B, heads, S, T]?,
       past_key_values: f32[L, 2, B, heads, S, head_size]?,
   ) {
-    assert S <= c.max_position_embeddings, "sequence is longer than max_position_embeddings"
     let h = embeddings(input_ids, token_type_ids, position_ids)
+    return run(h, attention_mask, head_mask, encoder_hidden_states, encoder_attention_mask)
+  }
+
+  # HF's BertModel(inputs_embeds=...): vectors in place of token ids
+  fn forward_embeds[B, S, T](
+      inputs_embeds: f32[B, S, c.hidden_size],
+      attention_mask: i32[B, S] in 0..2 = 1,
+      token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
+      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
+      head_mask: f32[L, heads]?,
+      encoder_hidden_states: f32[B, T, c.hidden_size]?,
+      encoder_attention_mask: i32[B, T]? in 0..2,
+  ) -> (
+      last_hidden_state: f32[B, S, c.hidden_size],
+      pooler_output: f32[B, c.hidden_size]?,
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+      past_key_values: f32[L, 2, B, heads, S, head_size]?,
+  ) {
+    let h = embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
+    return run(h, attention_mask, head_mask, encoder_hidden_states, encoder_attention_mask)
+  }
+
+  fn run[B, S, T](
+      h: f32[B, S, c.hidden_size],
+      attention_mask: i32[B, S],
+      head_mask: f32[L, heads]?,
+      encoder_hidden_states: f32[B, T, c.hidden_size]?,
+      encoder_attention_mask: i32[B, T]?,
+  ) -> (
+      last_hidden_state: f32[B, S, c.hidden_size],
+      pooler_output: f32[B, c.hidden_size]?,
+      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
+      attentions: f32[L, B, heads, S, S]?,
+      cross_attentions: f32[L, B, heads, S, T]?,
+      past_key_values: f32[L, 2, B, heads, S, head_size]?,
+  ) {
+    assert S <= c.max_position_embeddings, "sequence is longer than max_position_embeddings"
     let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
     let out = encoder(h, self_mask(attention_mask, arange(S)), head_mask, encoder_hidden_states, cross)
     return {

@@ -69,6 +69,15 @@ test('attentions and hidden states (output_attentions, output_hidden_states) wit
   }
 });
 
+test('inputs_embeds in place of input_ids (BertModel.forward_embeds)', () => {
+  const dir = makeReferenceCase({ head: 'BertModel', seed: 14, batch: 2, seq: 6, pad: true, inputsEmbeds: true, config: SMALL });
+  const inputs = inputsOf(dir);
+  const out = loadBertFolder(dir, 'BertModel', {}, 'forward_embeds').forward(inputs);
+  const expected = readTensors(join(dir, 'expected.safetensors'));
+  close('last_hidden_state', out['last_hidden_state']!.data, expected.get('last_hidden_state')!.data);
+  close('pooler_output', out['pooler_output']!.data, expected.get('pooler_output')!.data);
+});
+
 test('explicit position_ids', () => {
   const { outputs, expected } = run({ head: 'BertForTokenClassification', seed: 12, positionIds: true });
   close('logits', outputs['logits']!.data, expected.get('logits')!.data);
