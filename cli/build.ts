@@ -1,49 +1,59 @@
 /**
- * `dslc build`: writes a package folder for one compiled entry point — the graph IR as JSON and a manifest that
- * names its inputs, outputs and checkpoint tensors, so a runtime (or a person) can use it without the compiler.
+ * `dslc build`: writes a package folder for one compiled entry point, importable without the compiler:
+ *
+ *   graph.json      the graph IR as JSON               manifest.json  inputs, outputs, constraints, checkpoint tensors
+ *   index.ts        typed glue (ts-morph)              index.d.ts     its declarations
+ *   index.js        the glue, bundled (esbuild)        runtime.js     the package runtime and its executor
+ *   runtime.d.ts    the runtime's API                  chunks/        shared and on-demand code of the two
+ *   package.json    an ES module package
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dimToString } from '../compiler/ir/dim.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphToJson } from '../compiler/ir/print.ts';
 import { UserError } from '../dsl/errors.ts';
-import { expectedParams } from '../runtime/cpu-model.ts';
+import { manifestOf } from '../backends/glue/manifest.ts';
 
-export interface Manifest {
-  readonly format: 'dslc-package/1';
-  readonly target: string;
-  readonly entry: string;
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly inputs: readonly { name: string; dtype: string; shape: string[]; fill?: number; range?: readonly [number, number] }[];
-  readonly outputs: readonly { name: string; dtype: string; shape: string[] }[];
-  readonly params: readonly { name: string; aliases?: readonly string[]; dtype: string; shape: readonly number[] }[];
+export { manifestOf, type Manifest } from '../backends/glue/manifest.ts';
+
+export interface BuildOptions {
+  /** The model source's path: names the package and its loader (`bert.dsl` → `loadBert`). */
+  readonly source?: string;
+  readonly target?: string;
+  /** Source text of each input's range, from rangeTexts. */
+  readonly ranges?: Readonly<Record<string, string>>;
+  /** The command line that rebuilds the package, quoted in the glue's header. */
+  readonly command?: string;
 }
 
-export function manifestOf(graph: Graph, target: string): Manifest {
-  return {
-    format: 'dslc-package/1',
-    target,
-    entry: graph.entry,
-    config: graph.config,
-    inputs: graph.inputs.map((n) => ({
-      name: n.arg['name'] as string,
-      dtype: n.dtype,
-      shape: n.shape.map(dimToString),
-      ...(n.arg['fill'] !== undefined ? { fill: n.arg['fill'] as number } : {}),
-      ...(n.arg['range'] ? { range: n.arg['range'] as [number, number] } : {}),
-    })),
-    outputs: graph.outputs.map((o) => ({ name: o.name, dtype: o.node.dtype, shape: o.node.shape.map(dimToString) })),
-    params: expectedParams(graph),
-  };
+export interface BuildResult {
+  /** Files written, relative to the package folder. */
+  readonly files: readonly string[];
 }
 
-export async function buildPackage(graph: Graph, out: string): Promise<void> {
+function write(out: string, name: string, text: string): void {
   try {
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'graph.json'), JSON.stringify(graphToJson(graph)));
-    writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(manifestOf(graph, 'cpu'), null, 2)}\n`);
+    writeFileSync(join(out, name), text);
   } catch (e) {
     throw new UserError(`cannot write the package to ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+}
+
+export async function buildPackage(graph: Graph, out: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  const source = opts.source ?? graph.outputs[0]?.node.origin?.file ?? `${graph.entry.split('.')[0]}.dsl`;
+  const manifest = manifestOf(graph, { source, target: opts.target ?? 'cpu', ...(opts.ranges ? { ranges: opts.ranges } : {}) });
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot write the package to ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  write(out, 'graph.json', JSON.stringify(graphToJson(graph)));
+  write(out, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+  // Loaded here, not at the top: ts-morph and esbuild take a while to load and only `build` needs them.
+  const { emitGlue } = await import('../backends/glue/emit-glue.ts');
+  const glue = emitGlue(manifest, opts.command ? { command: opts.command } : {});
+  for (const [name, text] of Object.entries(glue)) write(out, name, text);
+  const { bundlePackage } = await import('../backends/glue/bundle.ts');
+  const bundled = await bundlePackage(out);
+  return { files: ['graph.json', 'manifest.json', ...Object.keys(glue), ...bundled.files].sort() };
 }

@@ -5,10 +5,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { HostTensor } from '../backends/tensor.ts';
-import { compileGraph, checkSource, parseSource, readSource } from '../compiler/pipeline.ts';
+import { compileGraph, checkSource, parseSource, readSource, type Source } from '../compiler/pipeline.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphFromJson, graphToJson, printGraph, type GraphJson } from '../compiler/ir/print.ts';
+import type { Program } from '../dsl/ast.ts';
 import { UserError } from '../dsl/errors.ts';
+import { rangeTexts } from '../backends/glue/manifest.ts';
 import { loadCpuModel } from '../runtime/cpu-model.ts';
 import { readJsonConfig } from '../runtime/weights/hf-config.ts';
 import { buildPackage } from './build.ts';
@@ -72,13 +74,20 @@ function entryOptions(values: Values, defaultConfig?: string) {
   return { entry, fn, config, args, inputs, configLabel: configPath ?? '--set' };
 }
 
-function compileFrom(file: string, values: Values, defaultConfig?: string): Graph {
+/** The graph of the entry named by --entry, with the source and AST it came from. */
+function compileWithSource(file: string, values: Values, defaultConfig?: string): { graph: Graph; src: Source; program: Program } {
   const opts = entryOptions(values, defaultConfig);
   const src = readSource(file);
-  const modParams = parseSource(src).decls.find((d) => d.kind === 'Module' && d.name === opts.entry);
+  const program = parseSource(src);
+  const modParams = program.decls.find((d) => d.kind === 'Module' && d.name === opts.entry);
   const argNames = new Set(modParams?.kind === 'Module' ? modParams.params.map((p) => p.name) : []);
   const args = Object.fromEntries(Object.entries(opts.args).filter(([k]) => argNames.has(k)));
-  return compileGraph(src, { entry: opts.entry, fn: opts.fn, config: opts.config, args, inputs: opts.inputs, configLabel: opts.configLabel });
+  const graph = compileGraph(src, { entry: opts.entry, fn: opts.fn, config: opts.config, args, inputs: opts.inputs, configLabel: opts.configLabel });
+  return { graph, src, program };
+}
+
+function compileFrom(file: string, values: Values, defaultConfig?: string): Graph {
+  return compileWithSource(file, values, defaultConfig).graph;
 }
 
 const check: Command = {
@@ -105,18 +114,46 @@ const ir: Command = {
   },
 };
 
+const BUILD_HELP = `usage: dslc build FILE --entry NAME [options]
+
+Compiles one entry point into a package folder that a JavaScript app imports on its own (no compiler, no tsx):
+  index.js, runtime.js, chunks/   the bundled glue, runtime and backend (ES modules; Node, or a browser given URLs)
+  index.ts, index.d.ts            typed glue: load<Source>(checkpoint, { onProgress }), then model.forward(inputs)
+  runtime.d.ts, package.json      the runtime's types; the package's entry points
+  manifest.json, graph.json       inputs, outputs and checkpoint tensors; the graph IR
+
+${ENTRY_HELP}
+  -o, --out DIR        output folder (default generated/<source name>, e.g. generated/bert)
+  -t, --target NAME    backend that runs the graph: cpu (the reference executor; default)
+
+example:
+  dslc build specs/bert.dsl --entry BertForMaskedLM --config ckpt/config.json --out generated/bert
+  then in an app:  import { loadBert } from './generated/bert/index.js'`;
+
+/** The command line that rebuilds a package, for the glue's header. */
+function buildCommand(file: string, values: Values, out: string): string {
+  const q = (s: string): string => (/^[\w./=:@,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const parts = ['dslc build', q(file)];
+  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target']) {
+    const v = values[key];
+    for (const x of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) parts.push(`--${key}`, q(x));
+  }
+  return [...parts, '--out', q(out)].join(' ');
+}
+
 const build: Command = {
-  summary: 'compile an entry point into a package (graph, manifest, glue)',
-  usage: `usage: dslc build FILE --entry NAME [options]\n\n${ENTRY_HELP}\n  -o, --out DIR        output folder (default generated/<source name>)\n  -t, --target NAME    cpu (the reference executor; default)`,
+  summary: 'compile an entry point into an importable package (typed glue, bundle, manifest, graph)',
+  usage: BUILD_HELP,
   options: { ...ENTRY_OPTIONS, out: { type: 'string', short: 'o' }, target: { type: 'string', short: 't' } },
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
     if (target !== 'cpu') throw new UserError(`unknown --target '${target}'; available: cpu`);
-    const graph = compileFrom(file, values);
+    const { graph, src, program } = compileWithSource(file, values);
     const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
-    await buildPackage(graph, out);
-    console.log(`built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs)`);
+    const ranges = rangeTexts(program, src.text, graph.entry);
+    const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out) });
+    console.log(`built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs; ${files.length} files)`);
     return 0;
   },
 };

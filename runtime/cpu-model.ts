@@ -9,7 +9,8 @@ import { hostTensor, type HostTensor } from '../backends/tensor.ts';
 import { dimValue, shapeToString } from '../compiler/ir/dim.ts';
 import { type Graph, graphParams } from '../compiler/ir/graph.ts';
 import { UserError } from '../dsl/errors.ts';
-import { bindWeights, type ExpectedParam, openCheckpoint } from './weights/bind.ts';
+import { bindWeights, type ExpectedParam } from './weights/bind.ts';
+import { openCheckpoint } from './weights/checkpoint.ts';
 import type { SafetensorsFile } from './weights/safetensors.ts';
 
 /** Nested arrays (`[[101, 2023, 102]]`), or a flat typed array with its shape. */

@@ -7,9 +7,7 @@
  */
 import { UserError } from '../../dsl/errors.ts';
 import { closestNames, listNames } from './names.ts';
-import type { SafetensorsFile, TensorInfo } from './safetensors.ts';
-
-export { openCheckpoint, readShardIndex, type ShardIndex } from './checkpoint.ts';
+import type { SafetensorsFile, TensorInfo } from './safetensors-bytes.ts';
 
 /** A parameter the compiled model needs. */
 export interface ExpectedParam {

@@ -1,0 +1,121 @@
+/**
+ * The runtime of generated packages (declared in package-api.ts): loads a package's graph and manifest, opens the
+ * checkpoint, checks each call's inputs by their API names, and runs the executor of the manifest's target.
+ *
+ * Backend-agnostic: an executor is whatever binds the weights once and runs the graph per call. The CPU reference is
+ * the only target today; a backend plugs in by adding itself to EXECUTORS.
+ */
+import type { HostTensor } from '../backends/tensor.ts';
+import { isUserError, UserError } from '../dsl/errors.ts';
+import type * as Api from './package-api.ts';
+import { checkInputs } from './package-inputs.ts';
+import { openCheckpointSource, readPackageText } from './package-sources.ts';
+import type { SafetensorsFile } from './weights/safetensors-bytes.ts';
+
+export { UserError };
+
+/** A graph bound to its weights on one backend. */
+export interface Executor {
+  /** Inputs are checked host tensors keyed by source name; omitted ones with a fill value are absent. */
+  run(inputs: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>>;
+  dispose(): void;
+}
+
+/** Makes an executor from the graph JSON and the opened checkpoint files (closed by the caller afterwards). */
+export type ExecutorFactory = (
+  graph: unknown,
+  manifest: Api.Manifest,
+  files: readonly SafetensorsFile[],
+  opts: Api.LoadOptions,
+) => Promise<Executor>;
+
+/** Loaded on demand, so a package evaluates only the backend it was built for. */
+const EXECUTORS: Readonly<Record<string, () => Promise<ExecutorFactory>>> = {
+  cpu: async () => (await import('../backends/cpu/glue.ts')).cpuExecutor,
+};
+
+function checkManifest(m: unknown): Api.Manifest {
+  const format = (m as { format?: unknown } | null)?.format;
+  if (format !== 'dslc-package/1') throw new UserError(`manifest.json: format is ${JSON.stringify(format)}, expected "dslc-package/1" (rebuild the package)`);
+  return m as Api.Manifest;
+}
+
+async function loadPackageFiles(pkg: Api.PackageSource): Promise<{ graph: unknown; manifest: Api.Manifest }> {
+  if (!(pkg instanceof URL)) return { graph: pkg.graph, manifest: checkManifest(pkg.manifest) };
+  const parse = async (name: string): Promise<unknown> => {
+    const text = await readPackageText(pkg, name);
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new UserError(`${new URL(name, pkg).href}: invalid JSON (${(e as Error).message}); rebuild the package`);
+    }
+  };
+  const [manifest, graph] = await Promise.all([parse('manifest.json'), parse('graph.json')]);
+  return { graph, manifest: checkManifest(manifest) };
+}
+
+/** Executors still name inputs as the source does; say them the way the caller wrote them. */
+function inApiNames(e: unknown, manifest: Api.Manifest): unknown {
+  if (!isUserError(e)) return e;
+  let message = e.message;
+  for (const i of manifest.inputs) message = message.split(`"${i.name}"`).join(i.jsName);
+  return message === e.message ? e : new UserError(message);
+}
+
+class LoadedModel {
+  #executor: Executor | undefined;
+
+  constructor(
+    readonly manifest: Api.Manifest,
+    executor: Executor,
+  ) {
+    this.#executor = executor;
+  }
+
+  get config(): Readonly<Record<string, unknown>> {
+    return this.manifest.config;
+  }
+
+  async forward(inputs: object): Promise<Record<string, HostTensor>> {
+    const executor = this.#executor;
+    if (!executor) throw new UserError(`this model was disposed; call ${this.manifest.loader}() again to run it`);
+    const host = checkInputs(this.manifest, inputs);
+    let out: Record<string, HostTensor>;
+    try {
+      out = await executor.run(host);
+    } catch (e) {
+      throw inApiNames(e, this.manifest);
+    }
+    const result: Record<string, HostTensor> = {};
+    for (const o of this.manifest.outputs) if (out[o.name] !== undefined) result[o.jsName] = out[o.name]!;
+    return result;
+  }
+
+  dispose(): void {
+    this.#executor?.dispose();
+    this.#executor = undefined;
+  }
+}
+
+export async function openPackage<I extends object, O extends object, C = Readonly<Record<string, unknown>>>(
+  pkg: Api.PackageSource,
+  checkpoint: Api.CheckpointSource,
+  opts: Api.LoadOptions = {},
+): Promise<Api.PackageModel<I, O, C>> {
+  const { graph, manifest } = await loadPackageFiles(pkg);
+  const executorOf = EXECUTORS[manifest.target];
+  if (!executorOf) throw new UserError(`this package targets '${manifest.target}', which this runtime cannot run (it runs ${Object.keys(EXECUTORS).join(', ')})`);
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new UserError('opts.onProgress must be a function');
+  const factory = await executorOf();
+  const files = await openCheckpointSource(checkpoint);
+  try {
+    // The glue states I, O and C from the same manifest the runtime checks every call against.
+    return new LoadedModel(manifest, await factory(graph, manifest, files, opts)) as unknown as Api.PackageModel<I, O, C>;
+  } finally {
+    for (const f of files) f.close();
+  }
+}
+
+// Keeps the implementation and the declarations shipped as runtime.d.ts in step.
+openPackage satisfies typeof Api.openPackage;
+UserError satisfies typeof Api.UserError;
