@@ -5,6 +5,9 @@
  *   check      AST → diagnostics               (elaborate/)  types and shapes of every function, every config branch
  *   elaborate  AST + config → graph IR         (elaborate/)  one entry point traced into primitive ops, shapes symbolic
  *   validate   graph IR → graph IR             (ir/)         invariants every later stage relies on
+ *   schedule   graph IR → kernel launches      (kernel/)     kernel IR per op, sizes as uniforms fed by symbolic dims
+ *   plan       launches → memory plan          (kernel/)     intermediates share buffers by liveness, one plan for all sizes
+ *   render     kernel IR → WGSL                (backends/wgsl/) a printer; runtime/webgpu runs the result
  */
 import { readFileSync } from 'node:fs';
 import type { Program } from '../dsl/ast.ts';
@@ -15,6 +18,8 @@ import { checkProgram } from './elaborate/entry.ts';
 import { type ElaborateOptions, elaborate } from './elaborate/entry.ts';
 import type { Graph } from './ir/graph.ts';
 import { validateGraph } from './ir/validate.ts';
+import { type MemoryPlan, planMemory } from './kernel/memory-plan.ts';
+import { type Schedule, scheduleGraph } from './kernel/schedule.ts';
 
 export interface Source {
   readonly file: string;
@@ -49,4 +54,10 @@ export function compileGraph(src: Source, opts: ElaborateOptions): Graph {
   const graph = elaborate(parseSource(src), src.text, opts);
   validateGraph(graph);
   return graph;
+}
+
+/** Graph IR → the launches that compute it (every kernel checked) and the memory plan of their buffers. */
+export function compileKernels(graph: Graph): { schedule: Schedule; plan: MemoryPlan } {
+  const schedule = scheduleGraph(graph);
+  return { schedule, plan: planMemory(schedule) };
 }

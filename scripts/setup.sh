@@ -9,8 +9,17 @@ if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ]
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 fi
 
-# The float64 reference of the tests is written in Python with numpy.
-if ! python3 -c 'import numpy' 2>/dev/null; then
-  echo "setup: installing python3-numpy"
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq python3-numpy >/dev/null; else sudo apt-get update -qq && sudo apt-get install -y -qq python3-numpy >/dev/null; fi
+# Debian packages, installed only when missing (one apt-get update for all of them):
+# - python3-numpy: the float64 reference of the tests is written in Python with numpy;
+# - chromium, libvulkan1: chromium ships SwiftShader, the software Vulkan driver Dawn accepts, so WGSL kernels run
+#   on a GPU-less machine (Debian 12's own lavapipe is too old for Dawn); chromium does not pull in the loader.
+missing=()
+python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+[ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || missing+=(chromium)
+{ ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; } || dpkg -s libvulkan1 >/dev/null 2>&1 || missing+=(libvulkan1)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo=(); [ "$(id -u)" = 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -13,7 +13,6 @@
  */
 import { ref, thread } from './expr.ts';
 import type { BufferParam, Expr, Kernel, SharedArray, Stmt, StorageType, Type } from './ir.ts';
-import { laneType, isVector } from './ir.ts';
 
 /** A buffer or workgroup array, for loads and stores. */
 export interface ArrayRef {
@@ -155,6 +154,3 @@ export class KernelBuilder {
     };
   }
 }
-
-/** The scalar type of one element of an array (the lane type for vector arrays). */
-export const elementScalar = (a: ArrayRef): StorageType => (isVector(a.t) ? laneType(a.t) as StorageType : a.t);

@@ -71,18 +71,20 @@ export function stridedOffsets(
   base: readonly Expr[] = strides.map(() => u32(0)),
 ): Expr[] {
   const offsets = [...base];
+  const used = (d: number) => strides.some((s) => !isZero(s[d]!));
+  // The quotient is only worth computing while an outer axis still needs its coordinate.
+  const outerUsed = shape.map((_, d) => shape.slice(0, d).some((_, e) => used(e)));
   let rest = i;
   for (let d = shape.length - 1; d >= 0; d--) {
-    if (strides.every((s) => isZero(s[d]!))) {
-      if (d > 0) rest = lb.k.let(`q${d}`, div(rest, lb.size(`d${d}`, shape[d]!)));
-      continue;
+    const size = d > 0 && (used(d) || outerUsed[d]) ? lb.size(`d${d}`, shape[d]!) : undefined;
+    if (used(d)) {
+      const coord = size ? lb.k.let(`c${d}`, mod(rest, size)) : rest;
+      strides.forEach((s, o) => {
+        if (!isZero(s[d]!)) offsets[o] = add(offsets[o]!, mul(coord, strideExpr(lb, `s${o}_${d}`, s[d]!)));
+      });
     }
-    const size = d > 0 ? lb.size(`d${d}`, shape[d]!) : undefined;
-    const coord = size ? lb.k.let(`c${d}`, mod(rest, size)) : rest;
-    strides.forEach((s, o) => {
-      if (!isZero(s[d]!)) offsets[o] = add(offsets[o]!, mul(coord, strideExpr(lb, `s${o}_${d}`, s[d]!)));
-    });
-    if (size) rest = lb.k.let(`q${d}`, div(rest, size));
+    if (!outerUsed[d]) break;
+    rest = lb.k.let(`q${d}`, div(rest, size!));
   }
   return offsets;
 }

@@ -10,7 +10,7 @@ import type { Node } from '../ir/graph.ts';
 import type { DType } from '../ir/ops.ts';
 import { type ArrayRef, KernelBuilder } from './builder.ts';
 import { cast, i32, ne, select } from './expr.ts';
-import type { Expr, Kernel, Scalar } from './ir.ts';
+import type { Expr, Kernel, Scalar, StorageType } from './ir.ts';
 
 /** Workgroups along one factor of the grid: ceil(dim / per). */
 export interface GridFactor {
@@ -67,7 +67,7 @@ export class LaunchBuilder {
     return this.k.uniform(name);
   }
 
-  bind(name: string, storage: Storage | 'f32x4' | 'i32x4', id: number, write = false): ArrayRef {
+  bind(name: string, storage: StorageType, id: number, write = false): ArrayRef {
     this.ids.push(id);
     return this.k.buffer(name, storage, write);
   }

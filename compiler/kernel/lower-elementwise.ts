@@ -31,7 +31,8 @@ export function lowerElementwise(node: Node, cx: LowerContext): Launch {
   const access: Access[] = strides.map((s) => (s.every(isZero) ? 'scalar' : isContiguous(shape, s) ? 'same' : 'strided'));
   const store = storageOf(node.dtype, node);
   const vec = access.every((a) => a !== 'strided') && access.includes('same') && multipleOf4(n);
-  const name = `${node.op}_${node.dtype}_${access.map((a) => a[0]).join('')}${vec ? '_x4' : ''}`;
+  const letter = { same: 'c', scalar: 'b', strided: 's' } as const; // contiguous, broadcast scalar, strided
+  const name = `${node.op}_${node.dtype}_${access.map((a) => letter[a]).join('')}${vec ? '_x4' : ''}`;
   const lb = new LaunchBuilder(name, ELEMENTWISE_WORKGROUP);
   const k = lb.k;
   const ins = node.src.map((s, o) => {

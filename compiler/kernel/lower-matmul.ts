@@ -1,0 +1,126 @@
+/**
+ * MatMul a [..., M, K] x b [..., K, N] with numpy-broadcast batch dims, as a tiled kernel.
+ *
+ * A workgroup of 16x16 threads owns a 64x64 tile of the output; each thread keeps a 4x4 block of it in registers
+ * (register blocking: per k step a thread reads 4 + 4 values and does 16 multiply-adds). A and B go through
+ * workgroup memory in 64x16 and 16x64 slabs that all 256 threads load together. On CPU drivers register blocking
+ * is what pays (barriers are expensive there), so the slabs are deep in k rather than many.
+ * When b has no batch dims, a's batch is folded into M ([B, S, H] x [H, N] is one [B*S, H] x [H, N] product).
+ * An operand that is a transpose of its last two axes is read from its source with swapped strides (Linear's
+ * `x @ W^T`, attention's `q @ k^T`), so neither a weight nor a key is ever copied to be transposed.
+ */
+import { type Dim, dimMul, dimValue, shapeSize } from '../ir/dim.ts';
+import type { Node } from '../ir/graph.ts';
+import * as E from './expr.ts';
+import { broadcastStrides, collapse, contiguousStrides, stridedOffsets } from './indexing.ts';
+import type { Expr } from './ir.ts';
+import { type Launch, LaunchBuilder } from './launch.ts';
+import type { LowerContext } from './lower.ts';
+
+const TILE = 64;
+const SLAB = 16;
+const SIDE = 16; // threads per tile side
+const PER = TILE / SIDE; // outputs per thread per side
+const THREADS = SIDE * SIDE;
+
+interface Batch {
+  readonly shape: Dim[];
+  /** Per batch axis: strides of out, a, b in elements. */
+  readonly strides: Dim[][];
+  readonly m: Dim;
+}
+
+function batchLayout(node: Node, foldable: boolean): Batch {
+  const [a, b] = node.src as [Node, Node];
+  const m = a.shape[a.shape.length - 2]!;
+  const k = a.shape[a.shape.length - 1]!;
+  const n = b.shape[b.shape.length - 1]!;
+  const outBatch = node.shape.slice(0, -2);
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  if (foldable && bBatch.every((d) => dimValue(d) === 1)) return { shape: [], strides: [[], [], []], m: dimMul(shapeSize(aBatch), m) };
+  const scale = (s: Dim[], by: Dim) => s.map((d) => dimMul(d, by));
+  const { shape, strides } = collapse(outBatch, [
+    scale(contiguousStrides(outBatch), dimMul(m, n)),
+    scale(broadcastStrides(aBatch, outBatch), dimMul(m, k)),
+    scale(broadcastStrides(bBatch, outBatch), dimMul(k, n)),
+  ]);
+  return { shape, strides, m };
+}
+
+export function lowerMatMul(node: Node, cx: LowerContext): Launch {
+  const [a, b] = node.src as [Node, Node];
+  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new Error(`kernel lowering: matmul of ${a.dtype} and ${b.dtype}`);
+  const aSource = cx.transposedFrom(a);
+  const bSource = cx.transposedFrom(b);
+  const batch = batchLayout(node, !aSource); // a transposed A has no contiguous rows to fold
+  const layout = `${aSource ? 't' : 'n'}${bSource ? 't' : 'n'}`;
+  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}`, THREADS);
+  const k = lb.k;
+  const A = lb.bind('a', 'f32', cx.buffer(aSource ?? a));
+  const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));
+  const C = lb.bind('c', 'f32', cx.buffer(node), true);
+  const M = lb.size('m', batch.m);
+  const K = lb.size('k', a.shape[a.shape.length - 1]!);
+  const N = lb.size('n', b.shape[b.shape.length - 1]!);
+  const batches = shapeSize(batch.shape);
+  const u = E.u32;
+
+  const tilesN = k.let('tiles_n', E.ceilDiv(N, u(TILE)));
+  const tn = k.let('tn', E.mod(k.group, tilesN));
+  const rest = k.let('rest', E.div(k.group, tilesN));
+  const tilesM = k.let('tiles_m', E.ceilDiv(M, u(TILE)));
+  const tm = k.let('tm', E.mod(rest, tilesM));
+  const bi = k.let('bi', E.div(rest, tilesM));
+  k.if(E.ge(bi, lb.size('batches', batches)), () => k.return());
+  const [cOff, aOff, bOff] = stridedOffsets(lb, bi, batch.shape, batch.strides) as [Expr, Expr, Expr];
+  const lid = k.local;
+  const tx = k.let('tx', E.mod(lid, u(SIDE)));
+  const ty = k.let('ty', E.div(lid, u(SIDE)));
+  const row0 = k.let('row0', E.mul(tm, u(TILE)));
+  const col0 = k.let('col0', E.mul(tn, u(TILE)));
+  const As = k.workgroupArray('a_tile', 'f32', TILE * SLAB);
+  const Bs = k.workgroupArray('b_tile', 'f32', SLAB * TILE);
+  const grid = (f: (i: number, j: number) => void) => {
+    for (let i = 0; i < PER; i++) for (let j = 0; j < PER; j++) f(i, j);
+  };
+  const acc: ReturnType<typeof k.var>[][] = [...Array(PER)].map(() => []);
+  grid((i, j) => acc[i]!.push(k.var(`acc${i}${j}`, 'f32', E.f32(0))));
+
+  k.for('k0', u(0), K, u(SLAB), (k0) => {
+    for (let r = 0; r < (TILE * SLAB) / THREADS; r++) {
+      const e = k.let('e', E.add(lid, u(THREADS * r)));
+      // A slab [TILE][SLAB] and B slab [SLAB][TILE], both stored row-major at index e; zero outside the matrices.
+      const gm = k.let('gm', E.add(row0, E.div(e, u(SLAB))));
+      const gka = k.let('gka', E.add(k0, E.mod(e, u(SLAB))));
+      const av = k.var('av', 'f32', E.f32(0));
+      const aAt = aSource ? E.add(E.mul(gka, M), gm) : E.add(E.mul(gm, K), gka);
+      k.if(E.and(E.lt(gm, M), E.lt(gka, K)), () => av.set(k.load(A, E.add(aOff, aAt))));
+      k.store(As, e, av.get);
+      const gkb = k.let('gkb', E.add(k0, E.div(e, u(TILE))));
+      const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
+      const bv = k.var('bv', 'f32', E.f32(0));
+      const bAt = bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn);
+      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(k.load(B, E.add(bOff, bAt))));
+      k.store(Bs, e, bv.get);
+    }
+    k.barrier();
+    k.for('kk', u(0), u(SLAB), u(1), (kk) => {
+      const av = [...Array(PER).keys()].map((i) => k.let(`a${i}`, k.load(As, E.add(E.mul(E.add(E.mul(ty, u(PER)), u(i)), u(SLAB)), kk))));
+      const bv = [...Array(PER).keys()].map((j) => k.let(`b${j}`, k.load(Bs, E.add(E.mul(kk, u(TILE)), E.add(E.mul(tx, u(PER)), u(j))))));
+      grid((i, j) => acc[i]![j]!.set(E.add(acc[i]![j]!.get, E.mul(av[i]!, bv[j]!))));
+    });
+    k.barrier();
+  });
+
+  grid((i, j) => {
+    const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
+    const gn = k.let('on', E.add(col0, E.add(E.mul(tx, u(PER)), u(j))));
+    k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => k.store(C, E.add(cOff, E.add(E.mul(gm, N), gn)), acc[i]![j]!.get));
+  });
+  return lb.finish(node, [
+    { dim: batches, per: 1 },
+    { dim: batch.m, per: TILE },
+    { dim: b.shape[b.shape.length - 1]!, per: TILE },
+  ]);
+}

@@ -1,0 +1,126 @@
+/**
+ * Memory plan: which intermediate buffers of a schedule share memory, decided by liveness over the launch order.
+ *
+ * A temp buffer is live from the first launch that touches it to the last (graph outputs to the end of the run).
+ * Walking the launches, buffers whose last use is over give their slot back, and new ones take the free slot that
+ * grows least (one already holding their exact symbolic size grows not at all), or a new slot. A slot's size is the
+ * largest of its buffers once the symbols are bound, so one plan serves every batch size and sequence length; sizes
+ * are only compared numerically, at a few sample symbol values, to pick among free slots.
+ * Two buffers of one launch never share a slot, so no kernel reads and writes the same memory.
+ */
+import { type Dim, dimEq, dimEval, dimSymbols } from '../ir/dim.ts';
+import type { Schedule } from './schedule.ts';
+
+export interface MemoryPlan {
+  /** Pool slot of each buffer id; -1 for buffers outside the pool (inputs, parameters, constants). */
+  readonly slotOf: readonly number[];
+  /** Per slot, the sizes (elements) of the buffers that share it. */
+  readonly slots: readonly (readonly Dim[])[];
+}
+
+/** Bytes per element: every storage type is a 4-byte word. */
+export const WORD = 4;
+
+/** First and last launch that touch each temp buffer; graph outputs stay live past the last launch. */
+export function liveness(s: Schedule): { first: number[]; last: number[] } {
+  const first = s.buffers.map(() => -1);
+  const last = s.buffers.map(() => -1);
+  s.launches.forEach((l, t) =>
+    l.buffers.forEach((id) => {
+      if (first[id]! < 0) first[id] = t;
+      last[id] = t;
+    }),
+  );
+  for (const o of s.outputs) last[o.buffer] = s.launches.length;
+  return { first, last };
+}
+
+export function planMemory(s: Schedule, hint?: Readonly<Record<string, number>>): MemoryPlan {
+  // Free slots are compared by how much they would grow, summed over a few symbol values (small, typical, large),
+  // so a plan made once stays good whether attention's S² or the FFN's 4·H·S dominates; `hint` adds one more.
+  const symbols = [...new Set(s.buffers.flatMap((b) => dimSymbols(b.size)))];
+  const samples = [8, 64, 512].map((v) => Object.fromEntries(symbols.map((sym) => [sym, v])));
+  if (hint) samples.push(Object.fromEntries(symbols.map((sym) => [sym, hint[sym] ?? 64])));
+  const sizesAt = (d: Dim) => samples.map((env) => dimEval(d, env));
+  const { first, last } = liveness(s);
+  const temps = s.buffers.filter((b) => b.kind === 'temp');
+  const slotOf = s.buffers.map(() => -1);
+  const slots: Dim[][] = [];
+  const slotSizes: number[][] = [];
+  const free = new Set<number>();
+
+  const starting = new Map<number, number[]>();
+  const ending = new Map<number, number[]>();
+  for (const b of temps) {
+    const t = Math.max(first[b.id]!, 0);
+    starting.set(t, [...(starting.get(t) ?? []), b.id]);
+    const end = Math.max(last[b.id]!, t);
+    ending.set(end, [...(ending.get(end) ?? []), b.id]);
+  }
+
+  for (let t = 0; t <= s.launches.length; t++) {
+    for (const id of starting.get(t) ?? []) {
+      const size = s.buffers[id]!.size;
+      const need = sizesAt(size);
+      const growth = (i: number) => need.reduce((acc, v, j) => acc + Math.max(0, v - slotSizes[i]![j]!), 0);
+      const total = (i: number) => slotSizes[i]!.reduce((a, b) => a + b, 0);
+      // least growth first, then the smallest slot (keep big ones for big buffers)
+      const slot = [...free].sort((a, b) => growth(a) - growth(b) || total(a) - total(b))[0] ?? slots.length;
+      if (slot === slots.length) {
+        slots.push([]);
+        slotSizes.push(need.map(() => 0));
+      }
+      free.delete(slot);
+      if (!slots[slot]!.some((d) => dimEq(d, size))) slots[slot]!.push(size);
+      slotSizes[slot] = slotSizes[slot]!.map((v, j) => Math.max(v, need[j]!));
+      slotOf[id] = slot;
+    }
+    for (const id of ending.get(t) ?? []) free.add(slotOf[id]!);
+  }
+  return { slotOf, slots };
+}
+
+/** Bytes of each slot for bound symbols. */
+export function slotBytes(plan: MemoryPlan, env: Readonly<Record<string, number>>): number[] {
+  return plan.slots.map((sizes) => WORD * Math.max(0, ...sizes.map((d) => dimEval(d, env))));
+}
+
+export interface MemoryReport {
+  readonly params: number;
+  readonly consts: number;
+  readonly inputs: number;
+  /** The pool the plan allocates: the sum of its slots. */
+  readonly pooled: number;
+  /** What the intermediates would take with a buffer each. */
+  readonly unshared: number;
+  /** The most intermediate bytes live at any one launch: the least any plan could allocate. */
+  readonly liveMax: number;
+  readonly slots: number;
+  readonly temps: number;
+  readonly launches: number;
+  readonly kernels: number;
+}
+
+/** Device memory of a schedule and its plan for bound symbols, in bytes. */
+export function memoryReport(s: Schedule, plan: MemoryPlan, env: Readonly<Record<string, number>>): MemoryReport {
+  const size = (id: number) => WORD * dimEval(s.buffers[id]!.size, env);
+  const sum = (kind: string) => s.buffers.filter((b) => b.kind === kind).reduce((acc, b) => acc + size(b.id), 0);
+  const { first, last } = liveness(s);
+  let liveMax = 0;
+  for (let t = 0; t < s.launches.length; t++) {
+    const live = s.buffers.filter((b) => b.kind === 'temp' && first[b.id]! <= t && t <= last[b.id]!);
+    liveMax = Math.max(liveMax, live.reduce((acc, b) => acc + size(b.id), 0));
+  }
+  return {
+    params: sum('param'),
+    consts: sum('const'),
+    inputs: sum('input'),
+    pooled: slotBytes(plan, env).reduce((a, b) => a + b, 0),
+    unshared: sum('temp'),
+    liveMax,
+    slots: plan.slots.length,
+    temps: s.buffers.filter((b) => b.kind === 'temp').length,
+    launches: s.launches.length,
+    kernels: s.kernels.length,
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Graph IR → schedule: the ordered list of kernel launches that computes a graph, and the buffers they use.
+ *
+ * Buffers are numbered here and nowhere else. Inputs, parameters and constant-shape constants get their own buffers
+ * (filled per run, at load, at load); every other node gets a `temp` buffer, except a reshape, which aliases its
+ * source (dense row-major data does not move when only the shape changes), and a transpose read only by matmuls,
+ * which has none (the matmul reads its source transposed). Which temps may share memory is decided
+ * afterwards, from this order, by memory-plan.ts. Equal kernels are interned, so a twelve-layer model has each
+ * kernel once.
+ */
+import { dimValue, type Dim, shapeSize } from '../ir/dim.ts';
+import { type Graph, graphNodes, type Node } from '../ir/graph.ts';
+import { Op } from '../ir/ops.ts';
+import type { Kernel } from './ir.ts';
+import { type Launch, type Storage, storageOf } from './launch.ts';
+import { constValue } from './lower-elementwise.ts';
+import { lowerNode } from './lower.ts';
+import { validateKernel } from './validate.ts';
+
+export type BufferKind = 'input' | 'param' | 'const' | 'temp';
+
+export interface BufferSpec {
+  readonly id: number;
+  readonly kind: BufferKind;
+  readonly storage: Storage;
+  /** Elements (4 bytes each). */
+  readonly size: Dim;
+  /** The graph node whose value it holds; absent for a lowering's scratch buffer. */
+  readonly node?: number;
+  /** Input or checkpoint name. */
+  readonly name?: string;
+  /** The fill value of a `const` buffer (booleans as 0/1). */
+  readonly value?: number;
+}
+
+export interface Schedule {
+  readonly graph: Graph;
+  readonly buffers: readonly BufferSpec[];
+  readonly launches: readonly Launch[];
+  /** Distinct kernels, in first-use order. */
+  readonly kernels: readonly Kernel[];
+  /** Buffer of every graph node that has a value (aliases share one). */
+  readonly nodeBuffer: ReadonlyMap<number, number>;
+  readonly outputs: readonly { readonly name: string; readonly buffer: number; readonly node: Node }[];
+}
+
+/** Structural identity of a kernel (JSON would print -Infinity and NaN literals alike, as null). */
+export function kernelKey(kernel: Kernel): string {
+  return JSON.stringify(kernel, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
+/** Swaps exactly the last two axes. */
+function isLastTwoSwap(node: Node): boolean {
+  if (node.op !== Op.Permute) return false;
+  const perm = node.arg['perm'] as number[];
+  const r = perm.length;
+  return r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
+}
+
+/** Transposes that need no buffer: every consumer is a matmul (which reads the source transposed) and none is an output. */
+function elidedTransposes(graph: Graph, nodes: readonly Node[]): Set<number> {
+  const outputs = new Set(graph.outputs.map((o) => o.node.id));
+  const consumers = new Map<number, Node[]>();
+  for (const n of nodes) for (const s of n.src) consumers.set(s.id, [...(consumers.get(s.id) ?? []), n]);
+  return new Set(
+    nodes
+      .filter((n) => isLastTwoSwap(n) && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => c.op === Op.MatMul))
+      .map((n) => n.id),
+  );
+}
+
+export function scheduleGraph(graph: Graph): Schedule {
+  const nodes = graphNodes(graph);
+  const elided = elidedTransposes(graph, nodes);
+  const buffers: BufferSpec[] = [];
+  const nodeBuffer = new Map<number, number>();
+  const launches: Launch[] = [];
+  const interned = new Map<string, Kernel>();
+  const add = (spec: Omit<BufferSpec, 'id'>): number => {
+    buffers.push({ id: buffers.length, ...spec });
+    return buffers.length - 1;
+  };
+  const cx = {
+    buffer: (node: Node): number => {
+      const id = nodeBuffer.get(node.id);
+      if (id === undefined) throw new Error(`schedule: node %${node.id} (${node.op}) is used before it has a buffer`);
+      return id;
+    },
+    temp: (storage: Storage, size: Dim): number => add({ kind: 'temp', storage, size }),
+    transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) ? node.src[0]! : undefined),
+  };
+
+  for (const node of nodes) {
+    if (elided.has(node.id)) continue;
+    const base = { storage: storageOf(node.dtype, node), size: shapeSize(node.shape), node: node.id };
+    const name = typeof node.arg['name'] === 'string' ? (node.arg['name'] as string) : undefined;
+    if (node.op === Op.Reshape) {
+      nodeBuffer.set(node.id, cx.buffer(node.src[0]!));
+      continue;
+    }
+    if (node.op === Op.Input || node.op === Op.Param) {
+      nodeBuffer.set(node.id, add({ ...base, kind: node.op === Op.Input ? 'input' : 'param', name: name! }));
+      continue;
+    }
+    if (node.op === Op.Const && node.shape.every((d) => dimValue(d) !== undefined)) {
+      nodeBuffer.set(node.id, add({ ...base, kind: 'const', value: Number(constValue(node)) }));
+      continue;
+    }
+    nodeBuffer.set(node.id, add({ ...base, kind: 'temp' }));
+    for (const launch of lowerNode(node, cx)) {
+      const key = kernelKey(launch.kernel);
+      const kernel = interned.get(key) ?? launch.kernel;
+      if (!interned.has(key)) {
+        validateKernel(kernel);
+        interned.set(key, kernel);
+      }
+      launches.push({ ...launch, kernel });
+    }
+  }
+  const outputs = graph.outputs.map((o) => ({ name: o.name, buffer: cx.buffer(o.node), node: o.node }));
+  return { graph, buffers, launches, kernels: [...interned.values()], nodeBuffer, outputs };
+}

@@ -1,0 +1,123 @@
+/// <reference types="@webgpu/types" />
+/**
+ * A device and its compiled pipelines, shared by every model of the process.
+ *
+ * Pipeline creation is the slow part of loading on a software driver (SwiftShader: 80–560 ms per kernel), and
+ * models of one family share most kernels (every size is a uniform), so pipelines are cached by WGSL text for as
+ * long as the device lives. `closeWebGpu()` destroys the shared device; models loaded later get a new one.
+ */
+import type { WgslKernel } from '../../backends/wgsl/program.ts';
+import { adapterName, requestAdapter, requestDevice } from './device.ts';
+
+/** GPUShaderStage.COMPUTE: the numeric constants are spec-fixed; Dawn in Node does not define the globals. */
+const COMPUTE = 4;
+
+export interface CompiledKernel {
+  readonly pipeline: GPUComputePipeline;
+  readonly layout: GPUBindGroupLayout;
+}
+
+/** Numbered source lines around a compiler message, for error reports. */
+function excerpt(source: string, line: number): string {
+  const lines = source.split('\n');
+  const from = Math.max(0, line - 3);
+  return lines.slice(from, line + 2).map((l, i) => `${String(from + i + 1).padStart(4)} | ${l}`).join('\n');
+}
+
+export class GpuContext {
+  private readonly pipelines = new Map<string, Promise<CompiledKernel>>();
+  private destroyed = false;
+
+  constructor(
+    readonly device: GPUDevice,
+    /** e.g. "SwiftShader driver 5.0.0 (google, swiftshader)". */
+    readonly adapterName: string,
+  ) {}
+
+  get maxGroupsPerDimension(): number {
+    return this.device.limits.maxComputeWorkgroupsPerDimension;
+  }
+
+  /** The pipeline of a kernel, compiled once per WGSL text; WGSL errors throw with the offending lines. */
+  pipeline(kernel: WgslKernel): Promise<CompiledKernel> {
+    let found = this.pipelines.get(kernel.code);
+    if (!found) {
+      found = this.compile(kernel);
+      this.pipelines.set(kernel.code, found);
+      found.catch(() => this.pipelines.delete(kernel.code));
+    }
+    return found;
+  }
+
+  get pipelineCount(): number {
+    return this.pipelines.size;
+  }
+
+  private async compile(kernel: WgslKernel): Promise<CompiledKernel> {
+    const device = this.device;
+    const module = device.createShaderModule({ code: kernel.code, label: kernel.name });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const e = errors[0]!;
+      throw new Error(`WGSL kernel ${kernel.name} does not compile: ${e.lineNum}:${e.linePos} ${e.message.split('\n')[0]}\n${excerpt(kernel.code, e.lineNum)}`);
+    }
+    const entries: GPUBindGroupLayoutEntry[] = kernel.writes.map((write, binding) => ({
+      binding,
+      visibility: COMPUTE,
+      buffer: { type: write ? 'storage' : 'read-only-storage' },
+    }));
+    if (kernel.uniforms > 0) entries.push({ binding: kernel.writes.length, visibility: COMPUTE, buffer: { type: 'uniform' } });
+    const layout = device.createBindGroupLayout({ entries, label: kernel.name });
+    try {
+      const pipeline = await device.createComputePipelineAsync({
+        layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: 'main' },
+        label: kernel.name,
+      });
+      return { pipeline, layout };
+    } catch (e) {
+      throw new Error(`WebGPU cannot create the pipeline of kernel ${kernel.name}: ${(e as Error).message}`);
+    }
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.pipelines.clear();
+    this.device.destroy();
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+}
+
+let shared: Promise<GpuContext> | undefined;
+
+/** The process-wide context, created on first use. Throws a UserError explaining what to install when no adapter exists. */
+export function webgpuContext(): Promise<GpuContext> {
+  if (!shared) {
+    const made = (async () => {
+      const adapter = await requestAdapter();
+      const device = await requestDevice(adapter);
+      const context = new GpuContext(device, adapterName(adapter));
+      void device.lost.then(() => {
+        if (shared === made) shared = undefined; // a lost device is never handed out again
+      });
+      return context;
+    })();
+    shared = made;
+    made.catch(() => {
+      if (shared === made) shared = undefined;
+    });
+  }
+  return shared;
+}
+
+/** Destroys the shared device (models still using it stop working); the next model creates a new one. */
+export async function closeWebGpu(): Promise<void> {
+  const current = shared;
+  shared = undefined;
+  if (current) (await current.catch(() => undefined))?.destroy();
+}
