@@ -5,7 +5,7 @@
  *   index.ts        typed glue (ts-morph)              index.d.ts     its declarations
  *   index.js        the glue, bundled (esbuild)        runtime.js     the package runtime and its executor
  *   runtime.d.ts    the runtime's API                  chunks/        shared and on-demand code of the two
- *   package.json    an ES module package
+ *   pipelines.d.ts  the pipelines' API (fillMask, …)   package.json   an ES module package
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -119,7 +119,9 @@ const BUILD_HELP = `usage: dslc build FILE --entry NAME [options]
 Compiles one entry point into a package folder that a JavaScript app imports on its own (no compiler, no tsx):
   index.js, runtime.js, chunks/   the bundled glue, runtime and backend (ES modules; Node, or a browser given URLs)
   index.ts, index.d.ts            typed glue: load<Source>(checkpoint, { onProgress }), then model.forward(inputs)
-  runtime.d.ts, package.json      the runtime's types; the package's entry points
+                                  or the entry's pipelines (model.fillMask(text), model.classify(text), …)
+  runtime.d.ts, pipelines.d.ts    the runtime's and the pipelines' types
+  package.json                    the package's entry points
   manifest.json, graph.json       inputs, outputs and checkpoint tensors; the graph IR
 
 ${ENTRY_HELP}

@@ -116,7 +116,8 @@ export interface LoadOptions {
 /**
  * Where the weights are, in Hugging Face's layout (`model.safetensors`, or shards listed by
  * `model.safetensors.index.json`): a directory path (Node only), a directory or file URL (fetched; `file:` in Node),
- * or the files' bytes by file name.
+ * or the files' bytes by file name. The pipelines also read `tokenizer.json` (or `vocab.txt`),
+ * `tokenizer_config.json`, `special_tokens_map.json` and `config.json` from the same place when they are there.
  */
 export type CheckpointSource = string | URL | Readonly<Record<string, Uint8Array | ArrayBuffer>>;
 
@@ -134,17 +135,19 @@ export interface PackageModel<I extends object, O extends object, C = Readonly<R
 }
 
 /**
- * Loads a package's graph, opens the checkpoint and binds its tensors with the executor of the manifest's target.
- * The generated glue calls this with its own types; call the glue's loader (e.g. `loadBert`) instead.
+ * Loads a package's graph, opens the checkpoint and binds its tensors with the executor of the manifest's target; the
+ * checkpoint's tokenizer files and config.json are read too, for the pipelines. The generated glue calls this with
+ * its own types (`P`: the tokenizer and the pipelines of its entry, from pipelines.d.ts); call the glue's loader
+ * (e.g. `loadBert`) instead.
  *
  * @example
  * const model = await openPackage<MyInputs, MyOutputs>(new URL('./', import.meta.url), '/models/bert-base-uncased');
  */
-export declare function openPackage<I extends object, O extends object, C = Readonly<Record<string, unknown>>>(
+export declare function openPackage<I extends object, O extends object, C = Readonly<Record<string, unknown>>, P extends object = object>(
   pkg: PackageSource,
   checkpoint: CheckpointSource,
   opts?: LoadOptions,
-): Promise<PackageModel<I, O, C>>;
+): Promise<PackageModel<I, O, C> & P>;
 
 /** A mistake in what the caller passed (inputs, checkpoint, options); its message names the argument. */
 export declare class UserError extends Error {

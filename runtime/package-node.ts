@@ -18,4 +18,14 @@ export function readText(url: URL): string {
   }
 }
 
+/** A file's text, or undefined when there is no such file (optional checkpoint files: tokenizer, config). */
+export function readTextIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UserError(`cannot read ${path}: ${fsReason(e)}`);
+  }
+}
+
 export { fileURLToPath };

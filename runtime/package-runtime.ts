@@ -10,6 +10,8 @@ import { isUserError, UserError } from '../dsl/errors.ts';
 import type * as Api from './package-api.ts';
 import { checkInputs } from './package-inputs.ts';
 import { openCheckpointSource, readPackageText } from './package-sources.ts';
+import { readCheckpointTexts, type CheckpointTexts } from './pipelines/files.ts';
+import { PipelineModel } from './pipelines/model.ts';
 import type { SafetensorsFile } from './weights/safetensors-bytes.ts';
 
 export { UserError };
@@ -62,13 +64,16 @@ function inApiNames(e: unknown, manifest: Api.Manifest): unknown {
   return message === e.message ? e : new UserError(message);
 }
 
-class LoadedModel {
+/** A model with its weights bound; its pipelines (runtime/pipelines/) sit on top of `forward`. */
+class LoadedModel extends PipelineModel {
   #executor: Executor | undefined;
 
   constructor(
     readonly manifest: Api.Manifest,
     executor: Executor,
+    files: CheckpointTexts,
   ) {
+    super(files);
     this.#executor = executor;
   }
 
@@ -97,20 +102,20 @@ class LoadedModel {
   }
 }
 
-export async function openPackage<I extends object, O extends object, C = Readonly<Record<string, unknown>>>(
+export async function openPackage<I extends object, O extends object, C = Readonly<Record<string, unknown>>, P extends object = object>(
   pkg: Api.PackageSource,
   checkpoint: Api.CheckpointSource,
   opts: Api.LoadOptions = {},
-): Promise<Api.PackageModel<I, O, C>> {
+): Promise<Api.PackageModel<I, O, C> & P> {
   const { graph, manifest } = await loadPackageFiles(pkg);
   const executorOf = EXECUTORS[manifest.target];
   if (!executorOf) throw new UserError(`this package targets '${manifest.target}', which this runtime cannot run (it runs ${Object.keys(EXECUTORS).join(', ')})`);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new UserError('opts.onProgress must be a function');
   const factory = await executorOf();
-  const files = await openCheckpointSource(checkpoint);
+  const [files, texts] = await Promise.all([openCheckpointSource(checkpoint), readCheckpointTexts(checkpoint)]);
   try {
-    // The glue states I, O and C from the same manifest the runtime checks every call against.
-    return new LoadedModel(manifest, await factory(graph, manifest, files, opts)) as unknown as Api.PackageModel<I, O, C>;
+    // The glue states I, O, C and P from the same manifest the runtime checks every call against.
+    return new LoadedModel(manifest, await factory(graph, manifest, files, opts), texts) as unknown as Api.PackageModel<I, O, C> & P;
   } finally {
     for (const f of files) f.close();
   }

@@ -13,16 +13,17 @@ const SINGLE = 'model.safetensors';
 const INDEX = 'model.safetensors.index.json';
 
 /** A scheme of two or more letters, so a Windows path (`C:\models`) is still a path. */
-const URL_LIKE = /^[a-z][a-z\d+.-]+:/i;
+export const URL_LIKE = /^[a-z][a-z\d+.-]+:/i;
 
-async function nodeFiles(what: string): Promise<typeof import('./package-node.ts')> {
+export async function nodeFiles(what: string): Promise<typeof import('./package-node.ts')> {
   if (typeof process === 'undefined' || !process.versions?.node) {
     throw new UserError(`${what} can only be read from disk in Node; elsewhere pass a URL or the files' bytes`);
   }
   return import('./package-node.ts');
 }
 
-async function fetchOk(url: URL): Promise<Response | undefined> {
+/** The response, or undefined on a 404; other failures are UserErrors naming the URL. */
+export async function fetchOk(url: URL): Promise<Response | undefined> {
   let res: Response;
   try {
     res = await fetch(url);

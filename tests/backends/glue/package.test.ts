@@ -115,7 +115,7 @@ test('BertModel package: outputs under their camelCase names, bit-identical', as
 test('the folder stands alone: no compiler in the bundle, no static node: import from index.js', async () => {
   const { pkg } = await buildSmall('BertForMaskedLM');
   assert.equal(readdirSync(pkg).sort(), [
-    'chunks', 'graph.json', 'index.d.ts', 'index.js', 'index.ts', 'manifest.json', 'package.json', 'runtime.d.ts', 'runtime.js',
+    'chunks', 'graph.json', 'index.d.ts', 'index.js', 'index.ts', 'manifest.json', 'package.json', 'pipelines.d.ts', 'runtime.d.ts', 'runtime.js',
   ]);
   const js = ['index.js', 'runtime.js', ...readdirSync(join(pkg, 'chunks')).map((f) => `chunks/${f}`)];
   const text = js.map((f) => readFileSync(join(pkg, f), 'utf8')).join('\n');

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { buildSmall, ROOT, SMALL } from './helpers.ts';
 
 const CONSUMER = (from: string) => `
-import { config, loadBert, UserError, type BertForMaskedLM, type BertForMaskedLMInputs, type Tensor } from '${from}';
+import { config, loadBert, UserError, type BertForMaskedLM, type BertForMaskedLMInputs, type FillMaskCandidate, type Tensor } from '${from}';
 
 const model: BertForMaskedLM = await loadBert('ckpt', { onProgress: ({ done, total, name }) => console.log(done / total, name) });
 const inputs: BertForMaskedLMInputs = { inputIds: [[1, 2, 3]], attentionMask: new Int32Array([1, 1, 1]) };
@@ -34,8 +34,15 @@ await model.forward({ inputIds: [['a']] });
 logits.shape === (await model.forward(inputs)).lastHiddenState.shape;
 // @ts-expect-error logits are f32: their data is a Float32Array
 const ints: Int32Array = logits.data;
+const [candidates] = await model.fillMask('a [MASK]', { topK: 2 });
+const best: FillMaskCandidate | undefined = candidates?.[0];
+const ids: number[] = model.tokenizer.encode('a b').input_ids;
+// @ts-expect-error BertForMaskedLM has no classify pipeline
+await model.classify('text');
+// @ts-expect-error fillMask's options are typed
+await model.fillMask('a [MASK]', { top_k: 2 });
 model.dispose();
-console.log(data, vocab, same, target, ints, new Error() instanceof UserError);
+console.log(data, vocab, same, target, ints, best, ids, new Error() instanceof UserError);
 `;
 
 test('a strict TypeScript app type-checks against the glue, and misuse does not', async () => {
