@@ -43,7 +43,17 @@ export function readJsonConfig(path: string): Record<string, unknown> {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new UserError(`${path}: a config file must hold a JSON object, got ${showValue(json)}`);
   }
-  return json as Record<string, unknown>;
+  return withNumLabels(json as Record<string, unknown>);
+}
+
+/**
+ * HF's PretrainedConfig derives `num_labels` from `id2label` (saved configs usually carry only the latter), so a
+ * 9-label NER checkpoint compiles a 9-way head without being told.
+ */
+export function withNumLabels(json: Record<string, unknown>): Record<string, unknown> {
+  const labels = json['id2label'];
+  if (json['num_labels'] !== undefined || typeof labels !== 'object' || labels === null || Array.isArray(labels)) return json;
+  return { ...json, num_labels: Object.keys(labels).length };
 }
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyConfig, readJsonConfig, type ConfigFieldSchema } from '../../../runtime/weights/hf-config.ts';
+import { applyConfig, readJsonConfig, withNumLabels, type ConfigFieldSchema } from '../../../runtime/weights/hf-config.ts';
 import { jsonErrorIndex } from '../../../runtime/weights/json-error.ts';
 import { tempDir, throwsUser } from './helpers.ts';
 
@@ -138,6 +138,12 @@ test('the JSON error locator accepts what JSON.parse accepts and points at the f
     assert.is(jsonErrorIndex(text), index, JSON.stringify(text));
   }
   assert.is(jsonErrorIndex('['.repeat(1_000_000)), -1); // too deep for the scanner: no position, no crash
+});
+
+test('num_labels comes from id2label as in HF, unless given', () => {
+  assert.is(withNumLabels({ id2label: { 0: 'O', 1: 'B-PER', 2: 'I-PER' } })['num_labels'], 3);
+  assert.is(withNumLabels({ id2label: { 0: 'a', 1: 'b' }, num_labels: 5 })['num_labels'], 5);
+  assert.is(withNumLabels({ hidden_size: 8 })['num_labels'], undefined);
 });
 
 test.run();
