@@ -1,0 +1,97 @@
+// The CUDA that dslc's kernels use, modelled in host C++ so g++ compiles the generated .cu unchanged (this header is
+// force-included with -include). Threads of a block run as fibers on one OS thread (emu_block.h); this header only
+// gives the kernel text its meaning on the host:
+//   - threadIdx/blockIdx/gridDim/blockDim are globals the scheduler sets before it resumes a fiber;
+//   - __shared__ variables are function statics (one copy, and blocks run one at a time, so one per block) placed
+//     in a section of their own, so the scheduler can fill them with NaN bytes before every block: a kernel that
+//     reads shared memory it did not write this block gets NaN, not the previous block's leftovers;
+//   - __syncthreads() yields to the scheduler with the line it was called from, so threads waiting at different
+//     barriers are caught;
+//   - the conversions and intrinsics are the ones CUDA documents (saturating float->int, rsqrtf as 1/sqrtf).
+// What this cannot model is listed in backends/cuda/README.md.
+#pragma once
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+struct dim3 {
+  unsigned x, y, z;
+};
+using uint3 = dim3;
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
+struct alignas(16) int4 {
+  int x, y, z, w;
+};
+struct alignas(16) uint4 {
+  unsigned x, y, z, w;
+};
+inline float4 make_float4(float x, float y, float z, float w) { return {x, y, z, w}; }
+inline int4 make_int4(int x, int y, int z, int w) { return {x, y, z, w}; }
+inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return {x, y, z, w}; }
+
+extern "C" {
+extern dim3 dslc_emu_threadIdx, dslc_emu_blockIdx, dslc_emu_gridDim, dslc_emu_blockDim;
+void dslc_emu_barrier(int line);
+}
+
+#define threadIdx dslc_emu_threadIdx
+#define blockIdx dslc_emu_blockIdx
+#define gridDim dslc_emu_gridDim
+#define blockDim dslc_emu_blockDim
+// The memory clobbers keep g++ from caching __shared__ statics in registers across the switch to other threads.
+#define __syncthreads()                    \
+  do {                                     \
+    __asm__ __volatile__("" ::: "memory"); \
+    dslc_emu_barrier(__LINE__);            \
+    __asm__ __volatile__("" ::: "memory"); \
+  } while (0)
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __shared__ __attribute__((section("dslc_shared"))) static
+
+inline float __int_as_float(int i) {
+  float f;
+  std::memcpy(&f, &i, sizeof f);
+  return f;
+}
+inline int __float_as_int(float f) {
+  int i;
+  std::memcpy(&i, &f, sizeof i);
+  return i;
+}
+// cvt.rzi.s32.f32 / cvt.rzi.u32.f32: round toward zero, saturate, NaN -> 0 (C++ leaves all three undefined).
+inline int __float2int_rz(float x) {
+  if (x != x) return 0;
+  if (x >= 2147483648.0f) return INT_MAX;
+  if (x <= -2147483648.0f) return INT_MIN;
+  return static_cast<int>(x);
+}
+inline unsigned __float2uint_rz(float x) {
+  if (x != x || x <= 0.0f) return 0u;
+  if (x >= 4294967296.0f) return UINT_MAX;
+  return static_cast<unsigned>(x);
+}
+// CUDA's rsqrtf is within 2 ulp of this; the host has no such function.
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+
+// One row of the generated module's kernel table: thunk(params) calls the kernel with params[i] pointing at the
+// value of its i-th parameter, cuLaunchKernel's convention.
+struct dslc_emu_kernel {
+  const char* entry;
+  void (*thunk)(void** params);
+  unsigned workgroup;
+  unsigned params;
+};
+
+template <class T>
+inline T dslc_arg(void* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}

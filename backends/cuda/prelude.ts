@@ -1,0 +1,42 @@
+/**
+ * Device helpers a CUDA module may need, each emitted only when the module's kernels call it (nvcc's -Werror would
+ * otherwise have nothing to say, but a kernel file should read as what it runs). They give CUDA C++ the meaning the
+ * kernel IR has (WGSL's): see renderer.ts for why each exists.
+ */
+const H = '__device__ __forceinline__';
+const INT_MIN = '(-2147483647 - 1)';
+
+/** Helper name → its definitions (all overloads). */
+const HELPERS: Readonly<Record<string, string>> = {
+  dslc_iadd: `${H} int dslc_iadd(int a, int b) { return static_cast<int>(static_cast<unsigned>(a) + static_cast<unsigned>(b)); }`,
+  dslc_isub: `${H} int dslc_isub(int a, int b) { return static_cast<int>(static_cast<unsigned>(a) - static_cast<unsigned>(b)); }`,
+  dslc_imul: `${H} int dslc_imul(int a, int b) { return static_cast<int>(static_cast<unsigned>(a) * static_cast<unsigned>(b)); }`,
+  dslc_idiv: `${H} int dslc_idiv(int a, int b) { return b == 0 || (a == ${INT_MIN} && b == -1) ? a : a / b; }`,
+  dslc_irem: `${H} int dslc_irem(int a, int b) { return b == 0 || (a == ${INT_MIN} && b == -1) ? 0 : a % b; }`,
+  dslc_abs: [
+    `${H} int dslc_abs(int a) { return a < 0 ? static_cast<int>(0u - static_cast<unsigned>(a)) : a; }`,
+    `${H} unsigned dslc_abs(unsigned a) { return a; }`,
+  ].join('\n'),
+  dslc_min: [
+    `${H} int dslc_min(int a, int b) { return a < b ? a : b; }`,
+    `${H} unsigned dslc_min(unsigned a, unsigned b) { return a < b ? a : b; }`,
+  ].join('\n'),
+  dslc_max: [
+    `${H} int dslc_max(int a, int b) { return a > b ? a : b; }`,
+    `${H} unsigned dslc_max(unsigned a, unsigned b) { return a > b ? a : b; }`,
+  ].join('\n'),
+  // min(max(x, lo), hi) as WGSL defines clamp; the float one keeps NaN, which fminf/fmaxf would drop.
+  dslc_clamp: [
+    `${H} float dslc_clamp(float x, float lo, float hi) { return x != x ? x : fminf(fmaxf(x, lo), hi); }`,
+    `${H} int dslc_clamp(int x, int lo, int hi) { const int m = x > lo ? x : lo; return m < hi ? m : hi; }`,
+    `${H} unsigned dslc_clamp(unsigned x, unsigned lo, unsigned hi) { const unsigned m = x > lo ? x : lo; return m < hi ? m : hi; }`,
+  ].join('\n'),
+};
+
+/** The helper definitions that `source` calls, in a fixed order. */
+export function preludeFor(source: string): string {
+  return Object.entries(HELPERS)
+    .filter(([name]) => source.includes(`${name}(`))
+    .map(([, text]) => text)
+    .join('\n');
+}
