@@ -6,9 +6,12 @@
  *   index.js        the glue, bundled (esbuild)        runtime.js     the package runtime and its executor
  *   runtime.d.ts    the runtime's API                  chunks/        shared and on-demand code of the two
  *   pipelines.d.ts  the pipelines' API (fillMask, …)   package.json   an ES module package
+ *
+ * and what its target compiled (TARGETS), e.g. for webgpu `program.json` (launches, buffers, memory plan) and
+ * `kernels/*.wgsl`, one file per distinct kernel.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphToJson } from '../compiler/ir/print.ts';
 import { UserError } from '../dsl/errors.ts';
@@ -31,8 +34,28 @@ export interface BuildResult {
   readonly files: readonly string[];
 }
 
+/** What a target adds to the package, compiled here so the package runtime only reads it. */
+export interface TargetOutput {
+  /** Files by package-relative path. */
+  readonly files: Readonly<Record<string, string>>;
+  /** npm packages the runtime imports (left out of the bundle, listed in package.json). */
+  readonly dependencies: Readonly<Record<string, string>>;
+  /** The module runtime/package-runtime.ts loads the target's executor from; the bundle has no other. */
+  readonly executor: string;
+}
+
+/** The targets `dslc build` knows. Loaded on demand: each brings its compiler back end. */
+export const TARGETS: Readonly<Record<string, (graph: Graph) => Promise<TargetOutput>>> = {
+  cpu: async () => ({ files: {}, dependencies: {}, executor: 'backends/cpu/glue.ts' }),
+  webgpu: async (graph) => {
+    const wgsl = await import('../backends/wgsl/package.ts');
+    return { files: wgsl.wgslPackageFiles(graph), dependencies: wgsl.webgpuDependency(), executor: 'backends/wgsl/glue.ts' };
+  },
+};
+
 function write(out: string, name: string, text: string): void {
   try {
+    if (name.includes('/')) mkdirSync(dirname(join(out, name)), { recursive: true });
     writeFileSync(join(out, name), text);
   } catch (e) {
     throw new UserError(`cannot write the package to ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
@@ -41,7 +64,10 @@ function write(out: string, name: string, text: string): void {
 
 export async function buildPackage(graph: Graph, out: string, opts: BuildOptions = {}): Promise<BuildResult> {
   const source = opts.source ?? graph.outputs[0]?.node.origin?.file ?? `${graph.entry.split('.')[0]}.dsl`;
-  const manifest = manifestOf(graph, { source, target: opts.target ?? 'cpu', ...(opts.ranges ? { ranges: opts.ranges } : {}) });
+  const target = opts.target ?? 'cpu';
+  const compileTarget = TARGETS[target];
+  if (!compileTarget) throw new UserError(`unknown target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
+  const manifest = manifestOf(graph, { source, target, ...(opts.ranges ? { ranges: opts.ranges } : {}) });
   try {
     mkdirSync(out, { recursive: true });
   } catch (e) {
@@ -49,11 +75,14 @@ export async function buildPackage(graph: Graph, out: string, opts: BuildOptions
   }
   write(out, 'graph.json', JSON.stringify(graphToJson(graph)));
   write(out, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+  const compiled = await compileTarget(graph);
+  rmSync(join(out, 'kernels'), { recursive: true, force: true }); // a previous build's kernels, possibly other ones
+  for (const [name, text] of Object.entries(compiled.files)) write(out, name, text);
   // Loaded here, not at the top: ts-morph and esbuild take a while to load and only `build` needs them.
   const { emitGlue } = await import('../backends/glue/emit-glue.ts');
-  const glue = emitGlue(manifest, opts.command ? { command: opts.command } : {});
+  const glue = emitGlue(manifest, { ...(opts.command ? { command: opts.command } : {}), dependencies: compiled.dependencies });
   for (const [name, text] of Object.entries(glue)) write(out, name, text);
   const { bundlePackage } = await import('../backends/glue/bundle.ts');
-  const bundled = await bundlePackage(out);
-  return { files: ['graph.json', 'manifest.json', ...Object.keys(glue), ...bundled.files].sort() };
+  const bundled = await bundlePackage(out, { external: Object.keys(compiled.dependencies), executor: compiled.executor });
+  return { files: ['graph.json', 'manifest.json', ...Object.keys(compiled.files), ...Object.keys(glue), ...bundled.files].sort() };
 }

@@ -13,7 +13,7 @@ import { UserError } from '../dsl/errors.ts';
 import { rangeTexts } from '../backends/glue/manifest.ts';
 import { loadCpuModel } from '../runtime/cpu-model.ts';
 import { readJsonConfig } from '../runtime/weights/hf-config.ts';
-import { buildPackage } from './build.ts';
+import { buildPackage, TARGETS } from './build.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -126,7 +126,8 @@ Compiles one entry point into a package folder that a JavaScript app imports on 
 
 ${ENTRY_HELP}
   -o, --out DIR        output folder (default generated/<source name>, e.g. generated/bert)
-  -t, --target NAME    backend that runs the graph: cpu (the reference executor; default)
+  -t, --target NAME    backend that runs the graph: cpu (the reference executor; default), or webgpu (WGSL kernels
+                       in kernels/, launches and memory plan in program.json; Node needs the npm package webgpu)
 
 example:
   dslc build specs/bert.dsl --entry BertForMaskedLM --config ckpt/config.json --out generated/bert
@@ -150,7 +151,7 @@ const build: Command = {
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
-    if (target !== 'cpu') throw new UserError(`unknown --target '${target}'; available: cpu`);
+    if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
     const { graph, src, program } = compileWithSource(file, values);
     const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
     const ranges = rangeTexts(program, src.text, graph.entry);

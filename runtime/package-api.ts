@@ -128,6 +128,8 @@ export type PackageSource = URL | { readonly graph: unknown; readonly manifest: 
 export interface PackageModel<I extends object, O extends object, C = Readonly<Record<string, unknown>>> {
   readonly manifest: Manifest;
   readonly config: C;
+  /** What runs the graph: the target (`cpu`), or for WebGPU the adapter too, e.g. `webgpu: SwiftShader Device (…)`. */
+  readonly device: string;
   /** Checks the inputs, then runs the graph; rejects with a UserError naming the argument on a bad input. */
   forward(inputs: I): Promise<O>;
   /** Releases the weights; later `forward` calls reject. Safe to call twice. */

@@ -2,8 +2,8 @@
  * The runtime of generated packages (declared in package-api.ts): loads a package's graph and manifest, opens the
  * checkpoint, checks each call's inputs by their API names, and runs the executor of the manifest's target.
  *
- * Backend-agnostic: an executor is whatever binds the weights once and runs the graph per call. The CPU reference is
- * the only target today; a backend plugs in by adding itself to EXECUTORS.
+ * Backend-agnostic: an executor is whatever binds the weights once and runs the graph per call; a backend plugs in by
+ * adding itself to EXECUTORS, and reads what it compiled at build time through the PackageReader it is given.
  */
 import type { HostTensor } from '../backends/tensor.ts';
 import { isUserError, UserError } from '../dsl/errors.ts';
@@ -21,7 +21,12 @@ export interface Executor {
   /** Inputs are checked host tensors keyed by source name; omitted ones with a fill value are absent. */
   run(inputs: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>>;
   dispose(): void;
+  /** What runs the graph, when there is more to say than the target (e.g. `webgpu: <adapter name>`). */
+  readonly device?: string;
 }
+
+/** Reads one of the package's own files (e.g. `program.json`) as text: what a target compiled at build time. */
+export type PackageReader = (name: string) => Promise<string>;
 
 /** Makes an executor from the graph JSON and the opened checkpoint files (closed by the caller afterwards). */
 export type ExecutorFactory = (
@@ -29,11 +34,13 @@ export type ExecutorFactory = (
   manifest: Api.Manifest,
   files: readonly SafetensorsFile[],
   opts: Api.LoadOptions,
+  read: PackageReader,
 ) => Promise<Executor>;
 
 /** Loaded on demand, so a package evaluates only the backend it was built for. */
 const EXECUTORS: Readonly<Record<string, () => Promise<ExecutorFactory>>> = {
   cpu: async () => (await import('../backends/cpu/glue.ts')).cpuExecutor,
+  webgpu: async () => (await import('../backends/wgsl/glue.ts')).webgpuExecutor,
 };
 
 function checkManifest(m: unknown): Api.Manifest {
@@ -56,6 +63,14 @@ async function loadPackageFiles(pkg: Api.PackageSource): Promise<{ graph: unknow
   return { graph, manifest: checkManifest(manifest) };
 }
 
+/** Reads the package's own files next to graph.json; a package given as objects has none. */
+function packageReader(pkg: Api.PackageSource, manifest: Api.Manifest): PackageReader {
+  if (pkg instanceof URL) return (name) => readPackageText(pkg, name);
+  return async (name) => {
+    throw new UserError(`a '${manifest.target}' package needs its file ${name}: load it from its folder's URL, not from objects`);
+  };
+}
+
 /** Executors still name inputs as the source does; say them the way the caller wrote them. */
 function inApiNames(e: unknown, manifest: Api.Manifest): unknown {
   if (!isUserError(e)) return e;
@@ -67,6 +82,7 @@ function inApiNames(e: unknown, manifest: Api.Manifest): unknown {
 /** A model with its weights bound; its pipelines (runtime/pipelines/) sit on top of `forward`. */
 class LoadedModel extends PipelineModel {
   #executor: Executor | undefined;
+  readonly device: string;
 
   constructor(
     readonly manifest: Api.Manifest,
@@ -75,6 +91,7 @@ class LoadedModel extends PipelineModel {
   ) {
     super(files);
     this.#executor = executor;
+    this.device = executor.device ?? manifest.target;
   }
 
   get config(): Readonly<Record<string, unknown>> {
@@ -112,10 +129,12 @@ export async function openPackage<I extends object, O extends object, C = Readon
   if (!executorOf) throw new UserError(`this package targets '${manifest.target}', which this runtime cannot run (it runs ${Object.keys(EXECUTORS).join(', ')})`);
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new UserError('opts.onProgress must be a function');
   const factory = await executorOf();
+  // A bundle holds its own target's executor only (backends/glue/bundle.ts): the others load as empty modules.
+  if (typeof factory !== 'function') throw new UserError(`this package's bundle cannot run target '${manifest.target}'; rebuild the package`);
   const [files, texts] = await Promise.all([openCheckpointSource(checkpoint), readCheckpointTexts(checkpoint)]);
   try {
     // The glue states I, O, C and P from the same manifest the runtime checks every call against.
-    return new LoadedModel(manifest, await factory(graph, manifest, files, opts), texts) as unknown as Api.PackageModel<I, O, C> & P;
+    return new LoadedModel(manifest, await factory(graph, manifest, files, opts, packageReader(pkg, manifest)), texts) as unknown as Api.PackageModel<I, O, C> & P;
   } finally {
     for (const f of files) f.close();
   }

@@ -15,7 +15,8 @@ fi
 #   on a GPU-less machine (Debian 12's own lavapipe is too old for Dawn); chromium does not pull in the loader.
 missing=()
 python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
-[ -f /usr/lib/chromium/vk_swiftshader_icd.json ] || missing+=(chromium)
+# - chromium is also the browser of the WebGPU demo's test (tests/demo/browser.test.ts, /usr/bin/chromium).
+{ [ -f /usr/lib/chromium/vk_swiftshader_icd.json ] && [ -x /usr/bin/chromium ]; } || missing+=(chromium)
 { ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; } || dpkg -s libvulkan1 >/dev/null 2>&1 || missing+=(libvulkan1)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"

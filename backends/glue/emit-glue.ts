@@ -21,6 +21,8 @@ const STORAGE = { f32: 'Float32Array', f16: 'Float32Array', bf16: 'Float32Array'
 export interface GlueOptions {
   /** The command that rebuilds the package, quoted in the header. */
   readonly command?: string;
+  /** npm packages the bundle imports and leaves external (e.g. `webgpu` in Node), listed in package.json. */
+  readonly dependencies?: Readonly<Record<string, string>>;
 }
 
 /** The package's text files by name, relative to its folder. */
@@ -144,6 +146,7 @@ function glueFile(project: Project, m: Manifest, opts: GlueOptions) {
     properties: [
       { name: 'manifest', isReadonly: true, type: 'Manifest', docs: ['Inputs, outputs and checkpoint tensors, as in manifest.json.'] },
       { name: 'config', isReadonly: true, type: 'typeof config' },
+      { name: 'device', isReadonly: true, type: 'string', docs: ['What runs the graph: `cpu`, or e.g. `webgpu: <adapter name>`.'] },
       ...pipelines.properties,
     ],
     methods: [
@@ -190,7 +193,7 @@ function glueFile(project: Project, m: Manifest, opts: GlueOptions) {
 }
 
 /** package.json of the generated package: an ES module whose entry is the bundle and whose types are the glue's. */
-function packageJson(m: Manifest): string {
+function packageJson(m: Manifest, dependencies?: Readonly<Record<string, string>>): string {
   const pkg = {
     name: m.name,
     version: '0.0.0',
@@ -201,6 +204,7 @@ function packageJson(m: Manifest): string {
     types: './index.d.ts',
     exports: { '.': { types: './index.d.ts', default: './index.js' }, './manifest.json': './manifest.json', './graph.json': './graph.json' },
     sideEffects: false,
+    ...(dependencies && Object.keys(dependencies).length > 0 ? { dependencies } : {}),
   };
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -230,6 +234,6 @@ export function emitGlue(m: Manifest, opts: GlueOptions = {}): GlueFiles {
     'index.d.ts': header(m, opts) + dts.outputText,
     'runtime.d.ts': `// The dslc package runtime's API (runtime/package-api.ts). Generated: do not edit.\n\n${readFileSync(API_PATH, 'utf8')}`,
     'pipelines.d.ts': `// The pipelines' API (runtime/pipelines/api.ts). Generated: do not edit.\n\n${readFileSync(PIPELINES_API_PATH, 'utf8')}`,
-    'package.json': packageJson(m),
+    'package.json': packageJson(m, opts.dependencies),
   };
 }

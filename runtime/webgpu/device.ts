@@ -57,7 +57,9 @@ function anyRegisteredDriver(fs: typeof import('node:fs')): boolean {
 export function adapterName(adapter: GPUAdapter): string {
   const info = adapter.info;
   const parts = [info.vendor, info.architecture].filter((s) => s);
-  const main = info.description || info.device || 'unknown adapter';
+  const main = info.description || info.device;
+  // Browsers leave description and device empty (fingerprinting): vendor and architecture are all there is.
+  if (!main) return parts.length > 0 ? parts.join(' ') : 'unknown adapter';
   return parts.length > 0 ? `${main} (${parts.join(', ')})` : main;
 }
 

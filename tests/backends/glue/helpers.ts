@@ -33,11 +33,11 @@ export interface Built {
 
 const built = new Map<string, Built>();
 
-/** Builds `entry` of bert.dsl for SMALL via the CLI's build command, once per entry, with a random checkpoint. */
-export async function buildSmall(entry: string): Promise<Built> {
-  const known = built.get(entry);
+/** Builds `entry` of bert.dsl for SMALL via the CLI's build command, once per entry and target, with a random checkpoint. */
+export async function buildSmall(entry: string, target = 'cpu'): Promise<Built> {
+  const known = built.get(`${entry} ${target}`);
   if (known) return known;
-  const dir = mkdtempSync(join(tmpdir(), `dslc-pkg-${entry}-`));
+  const dir = mkdtempSync(join(tmpdir(), `dslc-pkg-${entry}-${target}-`));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const pkg = join(dir, 'pkg');
   const ckpt = join(dir, 'ckpt');
@@ -45,13 +45,13 @@ export async function buildSmall(entry: string): Promise<Built> {
   const log = console.log;
   console.log = () => {}; // the command's one-line report would interleave with uvu's output
   try {
-    await COMMANDS['build']!.run({ entry, set, out: pkg }, [BERT]);
+    await COMMANDS['build']!.run({ entry, set, out: pkg, target }, [BERT]);
   } finally {
     console.log = log;
   }
   writeRandomCheckpoint(ckpt, expectedParams(compileBert(entry, { ...SMALL })), { config: SMALL, seed: 11 });
   const b = { dir, pkg, ckpt };
-  built.set(entry, b);
+  built.set(`${entry} ${target}`, b);
   return b;
 }
 

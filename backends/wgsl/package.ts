@@ -1,0 +1,35 @@
+/**
+ * What `dslc build --target webgpu` adds to a package: the compiled WGSL program, so the package runtime only reads
+ * it (no compiler in the bundle). Each distinct kernel is a `kernels/<name>.wgsl` file, readable and diffable on its
+ * own; `program.json` holds the rest (launches, buffers, memory plan) and names each kernel's file.
+ *
+ * The program refers to graph nodes by id, and ids are assigned when a graph is built. The package runtime gets its
+ * graph from graph.json, so the program is compiled from that same JSON read back: the ids then agree by construction.
+ */
+import { readFileSync } from 'node:fs';
+import type { Graph } from '../../compiler/ir/graph.ts';
+import { graphFromJson, graphToJson } from '../../compiler/ir/print.ts';
+import type { PackagedProgram } from './glue.ts';
+import { compileWgsl } from './program.ts';
+
+/** The npm package that gives Node its WebGPU (Dawn): the generated package lists it as a dependency. */
+export function webgpuDependency(): Record<string, string> {
+  const repo = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
+  return { webgpu: repo.dependencies?.['webgpu'] ?? '*' };
+}
+
+/** Files by package-relative path: `program.json` and one `kernels/*.wgsl` per distinct kernel. */
+export function wgslPackageFiles(graph: Graph): Record<string, string> {
+  const program = compileWgsl(graphFromJson(graphToJson(graph)));
+  const files: Record<string, string> = {};
+  const kernels = program.kernels.map((k) => {
+    // Kernels are distinct by text, not by name (two `add_f32_cs` may differ in their loads): number repeats.
+    let file = `kernels/${k.name}.wgsl`;
+    for (let n = 2; files[file] !== undefined; n++) file = `kernels/${k.name}-${n}.wgsl`;
+    files[file] = k.code;
+    return { name: k.name, file, writes: k.writes, uniforms: k.uniforms };
+  });
+  const packaged: PackagedProgram = { ...program, kernels };
+  files['program.json'] = `${JSON.stringify(packaged)}\n`;
+  return files;
+}
