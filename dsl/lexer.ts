@@ -124,7 +124,7 @@ export function tokenize(source: string, file: string): { tokens: IToken[]; diag
   }
   for (const e of [...result.errors, ...bad]) {
     const text = source.slice(e.offset, e.offset + e.length);
-    const shown = JSON.stringify(text).slice(1, -1);
+    const shown = JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text).slice(1, -1);
     const span: Span = { file, line: e.line ?? 1, col: e.column ?? 1, endLine: e.line ?? 1, endCol: (e.column ?? 1) + e.length };
     diagnostics.push(diagnostic(span, `unexpected character${text.length === 1 ? '' : 's'} '${shown}'`));
   }

@@ -11,9 +11,9 @@
  * conditional has no bare `{` before its `else`, an `if` statement or member always has its block there. A
  * conditional written without `else` is thus reported as a missing `else`.
  */
-import type { CstNode, IParserErrorMessageProvider, ParserMethod, TokenType } from 'chevrotain';
+import type { CstNode, IParserErrorMessageProvider, IToken, ParserMethod, TokenType } from 'chevrotain';
 import type { Program } from './ast.ts';
-import { CompileError, type Diagnostic } from './diagnostics.ts';
+import { CompileError, type Diagnostic, diagnostic } from './diagnostics.ts';
 import { buildProgram } from './cst-to-ast.ts';
 import * as T from './lexer.ts';
 
@@ -354,6 +354,8 @@ class DslParser extends CstParser {
 
   /** Whether the `if` at LA(1) continues an expression: no `{` at bracket depth 0 before the next `else`. */
   private conditionalIfAhead(): boolean {
+    // chevrotain runs a gate before its own lookahead: without this check every expression would scan to the end
+    if (this.LA(1).tokenType !== T.If) return false;
     let depth = 0;
     for (let i = 2; ; i++) {
       const t = this.LA(i).tokenType;
@@ -374,8 +376,53 @@ let shared: DslParser | undefined; // building the grammar takes a while: do it 
  * dtypes, bad escapes, chained comparisons) come back as `diagnostics`, sorted by position, next to a best-effort
  * `program` in which the broken declarations, members, statements or fields are left out.
  */
+/** Deeper nesting than any model needs; chevrotain recurses per level, so a limit keeps the stack safe. */
+const MAX_NESTING = 100;
+/** Past this many unexpected characters the input is not a model source (a binary file, say): no parse. */
+const MAX_BAD_CHARS = 1000;
+
+const OPENERS = new Set([T.LParen, T.LBracket, T.LBrace]);
+const CLOSERS = new Set([T.RParen, T.RBracket, T.RBrace]);
+const PREFIXES = new Set([T.Minus, T.Not]);
+
+/** The first token that nests past MAX_NESTING (brackets, or a run of prefix operators), if any. */
+function tooDeep(tokens: readonly IToken[]): IToken | undefined {
+  let depth = 0;
+  let prefix = 0;
+  for (const t of tokens) {
+    if (OPENERS.has(t.tokenType) && ++depth > MAX_NESTING) return t;
+    if (CLOSERS.has(t.tokenType)) depth = Math.max(0, depth - 1);
+    prefix = PREFIXES.has(t.tokenType) ? prefix + 1 : 0;
+    if (prefix > MAX_NESTING) return t;
+  }
+  return undefined;
+}
+
+const emptyProgram = (file: string): Program => ({ kind: 'Program', file, decls: [] });
+const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && /call stack/i.test(e.message);
+
 export function parse(source: string, file: string): { program: Program; diagnostics: Diagnostic[] } {
   const lexed = T.tokenize(source, file);
+  if (lexed.tokens.filter((t) => t.tokenType === T.BadChar).length > MAX_BAD_CHARS) {
+    return { program: emptyProgram(file), diagnostics: lexed.diagnostics };
+  }
+  const deep = tooDeep(lexed.tokens);
+  if (deep) {
+    const d = diagnostic(T.tokenSpan(deep, file), `nesting deeper than ${MAX_NESTING} levels`, 'split the expression with let bindings');
+    return { program: emptyProgram(file), diagnostics: [...lexed.diagnostics, d] };
+  }
+  try {
+    return parseTokens(lexed, file);
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    shared = undefined; // the parser's state is unknown after an overflow: build a fresh one next time
+    const first = lexed.tokens[0];
+    const span = first ? T.tokenSpan(first, file) : { file, line: 1, col: 1, endLine: 1, endCol: 2 };
+    return { program: emptyProgram(file), diagnostics: [diagnostic(span, 'the source nests too deeply to parse', 'split long expressions with let bindings')] };
+  }
+}
+
+function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string): { program: Program; diagnostics: Diagnostic[] } {
   shared ??= new DslParser();
   shared.input = lexed.tokens;
   const cst = shared.program();

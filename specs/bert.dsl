@@ -260,7 +260,7 @@ module BertEncoder(c: BertConfig) {
   let L = c.num_hidden_layers
   let heads = c.num_attention_heads
   let head_size = c.hidden_size // c.num_attention_heads
-  sub layer: BertLayer(c)[L] @ "layer.{i}"
+  sub layer: BertLayer(c)[c.num_hidden_layers] @ "layer.{i}"
 
   fn forward[B, S, T](
       h: f32[B, S, c.hidden_size],

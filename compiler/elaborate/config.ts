@@ -13,15 +13,23 @@ import { boolValue, floatValue, intValue, NONE, type Value } from './values.ts';
 
 export type PlainConfig = Readonly<Record<string, unknown>>;
 
+/** A JSON value for a message: short, and safe for values nested 100,000 deep. */
+function shown(raw: unknown): string {
+  if (Array.isArray(raw)) return 'an array';
+  if (raw !== null && typeof raw === 'object') return 'an object';
+  const text = JSON.stringify(raw) ?? String(raw);
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 /** Converts a JSON value to a compile-time value of the declared type, or explains why it can't. */
 function fromJson(t: ScalarType, key: string, raw: unknown, label: string): Value {
   const bad = (why: string): never => {
-    throw new UserError(`${label}: field "${key}" ${why}, got ${JSON.stringify(raw)}`);
+    throw new UserError(`${label}: field "${key}" ${why}, got ${shown(raw)}`);
   };
   if (raw === null) return t.optional ? NONE : bad('must not be null');
   switch (t.name) {
     case 'int':
-      return typeof raw === 'number' && Number.isInteger(raw) ? intValue(raw) : bad('must be an integer');
+      return typeof raw === 'number' && Number.isSafeInteger(raw) ? intValue(raw) : bad('must be an integer below 2^53');
     case 'float':
       return typeof raw === 'number' && Number.isFinite(raw) ? floatValue(raw) : bad('must be a number');
     case 'bool':

@@ -13,6 +13,9 @@ import { type DimConstraint, NodeFactory, type Origin } from '../ir/graph.ts';
  */
 export class PoisonAbort extends Error {}
 
+/** Deeply nested source (a 10,000-term sum) can exhaust the JS stack; that is reported, not crashed on. */
+export const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && /call stack/i.test(e.message);
+
 /** A compile-time `assert` that failed: the whole elaboration stops there (what follows assumed it held). */
 export class AssertionFailure extends DiagnosticError {}
 

@@ -8,7 +8,7 @@ import { UserError } from '../../dsl/errors.ts';
 import { dimSym, dimSymbols, dimValue } from '../ir/dim.ts';
 import type { Graph, InputArg, Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
-import { AssertionFailure, closest, Elaboration, PoisonAbort } from './context.ts';
+import { AssertionFailure, closest, Elaboration, isStackOverflow, PoisonAbort } from './context.ts';
 import { configValue, configVariants, type PlainConfig } from './config.ts';
 import { Scope, evalExpr } from './evaluate.ts';
 import { callFn, checkScalar, constantExpr, instantiate, tensorShape } from './modules.ts';
@@ -38,7 +38,13 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
     const near = closest(opts.entry, cx.modules.keys());
     throw new UserError(`unknown entry module '${opts.entry}'${near ? ` (did you mean '${near}'?)` : ''}; modules: ${[...cx.modules.keys()].join(', ')}`);
   }
-  const args = entryArgs(cx, decl, opts);
+  let args: Map<string, Value>;
+  try {
+    args = entryArgs(cx, decl, opts);
+  } catch (e) {
+    if (!(e instanceof DiagnosticError)) throw e;
+    throw new CompileError([e.diagnostic], source);
+  }
   const inst = instantiate(cx, decl, args, '', decl.span);
   const fnName = opts.fn ?? 'forward';
   const fnValue = inst.env.get(fnName);
@@ -140,7 +146,7 @@ export function checkProgram(program: Program): Diagnostic[] {
     names.add(d.name);
   }
   for (const decl of cx.modules.values()) {
-    for (const [variant, args] of argVariants(cx, decl).entries()) {
+    for (const [variant, args] of (guard(cx, () => false, () => argVariants(cx, decl)) ?? []).entries()) {
       // an assert that fails for a non-default config or input set rules that combination out; it is not a bug
       const tolerate = (e: unknown) => e instanceof AssertionFailure && variant > 0;
       const inst = guard(cx, tolerate, () => instantiate(cx, decl, args, '', decl.span));
@@ -169,6 +175,7 @@ function guard<T>(cx: Elaboration, tolerated: (e: unknown) => boolean, f: () => 
   } catch (e) {
     if (tolerated(e)) return undefined;
     if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+    else if (isStackOverflow(e)) cx.report({ span: cx.program.decls[0]?.span ?? { file: cx.program.file, line: 1, col: 1, endLine: 1, endCol: 2 }, message: 'the source nests too deeply to compile' });
     else if (e instanceof PoisonAbort) return undefined;
     else if (e instanceof UserError) cx.report({ span: cx.program.decls[0]?.span ?? { file: cx.program.file, line: 1, col: 1, endLine: 1, endCol: 2 }, message: e.message });
     else throw e;
@@ -176,8 +183,13 @@ function guard<T>(cx: Elaboration, tolerated: (e: unknown) => boolean, f: () => 
   }
 }
 
+/**
+ * Argument sets to check a module with: a base set, then one set per alternative value of one argument (each config
+ * variant, the other value of each bool). One change at a time keeps the count linear in the arguments.
+ */
 function argVariants(cx: Elaboration, decl: ModuleDecl): Map<string, Value>[] {
-  let variants: Map<string, Value>[] = [new Map()];
+  const base = new Map<string, Value>();
+  const alternatives: [string, Value][] = [];
   for (const p of decl.params) {
     let options: Value[];
     if (p.type.kind === 'NamedType') {
@@ -187,13 +199,17 @@ function argVariants(cx: Elaboration, decl: ModuleDecl): Map<string, Value>[] {
         return [];
       }
       options = configVariants(c).map((o) => configValue(cx, c, o, `${c.name} variant`));
-    } else if (p.type.name === 'bool') options = [{ kind: 'bool', value: true }, { kind: 'bool', value: false }];
-    else if (p.default) options = [constantExpr(cx, p.default)];
+    } else if (p.type.name === 'bool') {
+      const d = p.default ? checkScalar(cx, p.type, constantExpr(cx, p.default), `default of '${p.name}'`, p.default.span) : undefined;
+      const first = d?.kind === 'bool' ? d.value : true;
+      options = [{ kind: 'bool', value: first }, { kind: 'bool', value: !first }];
+    } else if (p.default) options = [constantExpr(cx, p.default)];
     else if (p.type.name === 'int') options = [{ kind: 'int', dim: dimSym(p.name) }];
     // a float argument only scales values, never shapes: any positive number checks the same code
     else if (p.type.name === 'float') options = [{ kind: 'float', value: 1e-5 }];
     else options = p.type.choices ? p.type.choices.map((value) => ({ kind: 'str', value }) as Value) : [{ kind: 'none' }];
-    variants = variants.flatMap((m) => options.map((o) => new Map([...m, [p.name, o]])));
+    base.set(p.name, options[0]!);
+    for (const o of options.slice(1)) alternatives.push([p.name, o]);
   }
-  return variants;
+  return [base, ...alternatives.map(([name, v]) => new Map(base).set(name, v))];
 }

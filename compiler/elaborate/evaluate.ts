@@ -9,12 +9,15 @@ import { DiagnosticError, diagnostic } from '../../dsl/diagnostics.ts';
 import { type Dim, dimAdd, dimConst, dimDiv, dimEq, dimMul, dimNeg, dimSub, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
 import { type ArgValue, BUILTIN_NAMES, type CallArgs, callBuiltin, isBuiltin } from './builtins.ts';
-import { AssertionFailure, closest, type Elaboration, PoisonAbort } from './context.ts';
+import { AssertionFailure, closest, type Elaboration, isStackOverflow, PoisonAbort } from './context.ts';
 import { callFn, checkType } from './modules.ts';
 import * as T from './tensor-ops.ts';
 import { boolValue, describe, floatValue, type ModuleInstance, NONE, POISON, tensorValue, type Value } from './values.ts';
 
 const DTYPE_NAMES = ['f32', 'f16', 'bf16', 'i32', 'bool'] as const;
+
+/** Loops and submodule arrays are unrolled at compile time; far past any real model they are a mistake, not a model. */
+export const MAX_UNROLL = 10_000;
 
 /** Lexical scope of a function body; falls back to the module instance's members. */
 export class Scope {
@@ -61,6 +64,8 @@ export class Scope {
 export function evalExpr(cx: Elaboration, scope: Scope, e: Expr): Value {
   switch (e.kind) {
     case 'Number':
+      if (e.isInt && !Number.isSafeInteger(e.value)) cx.fail(e.span, 'integer literal is too large', `integers must stay below 2^53 (${Number.MAX_SAFE_INTEGER})`);
+      if (!Number.isFinite(e.value)) cx.fail(e.span, 'number literal is too large for a double');
       return e.isInt ? intValueOf(e.value) : floatValue(e.value);
     case 'String':
       return { kind: 'str', value: e.value };
@@ -219,16 +224,22 @@ function asTensor(cx: Elaboration, span: Span, v: Value, dtype: 'f32' | 'f16' | 
   return cx.fail(span, `cannot combine a tensor with ${describe(v)}`);
 }
 
+/** Integer results must stay exact: a dim past 2^53 would silently lose its low digits. */
+function exact(cx: Elaboration, span: Span, d: Dim): Value {
+  if (d.terms.some(([, c]) => !Number.isSafeInteger(c))) cx.fail(span, 'integer arithmetic overflows 2^53', 'this value is far larger than any tensor dimension');
+  return { kind: 'int', dim: d };
+}
+
 function intBinary(cx: Elaboration, span: Span, op: BinaryOp, a: Dim, b: Dim): Value {
   const av = dimValue(a);
   const bv = dimValue(b);
   switch (op) {
     case '+':
-      return { kind: 'int', dim: dimAdd(a, b) };
+      return exact(cx, span, dimAdd(a, b));
     case '-':
-      return { kind: 'int', dim: dimSub(a, b) };
+      return exact(cx, span, dimSub(a, b));
     case '*':
-      return { kind: 'int', dim: dimMul(a, b) };
+      return exact(cx, span, dimMul(a, b));
     case '//': {
       if (bv === 0) cx.fail(span, 'integer division by zero');
       if (av !== undefined && bv !== undefined) return intValueOf(Math.floor(av / bv));
@@ -298,6 +309,7 @@ export function execBlock(cx: Elaboration, scope: Scope, stmts: readonly Stmt[])
     } catch (e) {
       if (e instanceof AssertionFailure) throw e;
       if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+      else if (isStackOverflow(e)) cx.report(diagnostic(s.span, 'this statement nests too deeply to compile', 'split long expressions with let bindings'));
       else if (!(e instanceof PoisonAbort)) throw e;
       if (s.kind === 'LetStmt') scope.define(cx, s.span, s.name, POISON);
       if (s.kind === 'ReturnStmt') return POISON;
@@ -324,6 +336,7 @@ function execStmt(cx: Elaboration, scope: Scope, s: Stmt): Value | undefined {
       const lo = from.kind === 'int' ? dimValue(from.dim) : undefined;
       const hi = to.kind === 'int' ? dimValue(to.dim) : undefined;
       if (lo === undefined || hi === undefined) cx.fail(s.span, 'loop bounds must be integers known at compile time', 'loops are unrolled; use config values as bounds');
+      if (hi - lo > MAX_UNROLL) cx.fail(s.span, `a loop of ${hi - lo} iterations is too long to unroll (the limit is ${MAX_UNROLL})`);
       for (let i = lo; i < hi; i++) {
         const body = scope.child();
         body.define(cx, s.span, s.var, intValueOf(i));

@@ -3,16 +3,19 @@
  * checkpoint path) and calling a module's function with its signature checked on the way in and out.
  */
 import type { Expr, FnMember, Member, ModuleDecl, ModuleParam, RecordType, ScalarType, Span, TensorType } from '../../dsl/ast.ts';
-import { DiagnosticError } from '../../dsl/diagnostics.ts';
+import { DiagnosticError, diagnostic } from '../../dsl/diagnostics.ts';
 import { type Dim, dimConst, dimEq, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
 import type { CallArgs } from './builtins.ts';
-import { AssertionFailure, type Elaboration, PoisonAbort } from './context.ts';
-import { evalExpr, execBlock, knownBool, Scope, spreadItems } from './evaluate.ts';
+import { AssertionFailure, type Elaboration, isStackOverflow, PoisonAbort } from './context.ts';
+import { evalExpr, execBlock, knownBool, MAX_UNROLL, Scope, spreadItems } from './evaluate.ts';
 import * as T from './tensor-ops.ts';
 import { describe, floatValue, type ModuleInstance, NONE, POISON, type Value } from './values.ts';
 
 const DTYPES = new Set(['f32', 'f16', 'bf16', 'i32', 'bool']);
+
+/** A short rendering of simple expressions for messages (`c.num_hidden_layers`). */
+const exprText = (e: Expr): string => (e.kind === 'Ident' ? e.name : e.kind === 'Member' ? `${exprText(e.object)}.${e.name}` : e.kind === 'Number' ? String(e.value) : 'expression');
 
 const joinPath = (prefix: string, seg: string): string => (prefix && seg ? `${prefix}.${seg}` : prefix || seg);
 
@@ -32,6 +35,7 @@ function addMembers(cx: Elaboration, inst: ModuleInstance, members: readonly Mem
     } catch (e) {
       if (e instanceof AssertionFailure) throw e;
       if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+      else if (isStackOverflow(e)) cx.report(diagnostic(m.span, 'this member nests too deeply to compile'));
       else if (!(e instanceof PoisonAbort)) throw e;
       if (m.kind !== 'IfMember') inst.env.set(m.name, POISON);
     }
@@ -68,6 +72,7 @@ function addMember(cx: Elaboration, inst: ModuleInstance, m: Member): void {
           const n = evalExpr(cx, scope, m.count);
           const count = n.kind === 'int' ? dimValue(n.dim) : undefined;
           if (count === undefined || count < 0) cx.fail(m.count.span, `array size must be a known non-negative integer, got ${describe(n)}`);
+          if (count > MAX_UNROLL) cx.fail(m.count.span, `an array of ${count} ${m.module} (${exprText(m.count)}) is larger than the limit of ${MAX_UNROLL}`);
           const items = Array.from({ length: count }, (_, i) =>
             instantiate(cx, decl, args, joinPath(inst.prefix, m.path.replaceAll('{i}', String(i))), m.span),
           );
