@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { HostTensor } from '../backends/tensor.ts';
-import { compileGraph, checkSource, parseSource, readSource, type Source } from '../compiler/pipeline.ts';
+import { compileGraph, checkSource, optimizeGraph, parseSource, passOptions, readSource, type Source } from '../compiler/pipeline.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphFromJson, graphToJson, printGraph, type GraphJson } from '../compiler/ir/print.ts';
 import type { Program } from '../dsl/ast.ts';
@@ -105,10 +105,11 @@ const check: Command = {
 
 const ir: Command = {
   summary: 'print the graph IR of one entry point',
-  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON`,
-  options: { ...ENTRY_OPTIONS, json: { type: 'boolean' } },
+  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON\n      --fuse LIST      run the graph passes first: all, none, or some of attention,epilogue`,
+  options: { ...ENTRY_OPTIONS, json: { type: 'boolean' }, fuse: { type: 'string' } },
   run(values, positionals) {
-    const graph = compileFrom(oneFile(positionals, 'model source'), values);
+    const traced = compileFrom(oneFile(positionals, 'model source'), values);
+    const graph = typeof values['fuse'] === 'string' ? optimizeGraph(traced, passOptions(values['fuse'])).graph : traced;
     console.log(values['json'] ? JSON.stringify(graphToJson(graph), null, 1) : printGraph(graph));
     return 0;
   },

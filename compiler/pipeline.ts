@@ -5,6 +5,7 @@
  *   check      AST → diagnostics               (elaborate/)  types and shapes of every function, every config branch
  *   elaborate  AST + config → graph IR         (elaborate/)  one entry point traced into primitive ops, shapes symbolic
  *   validate   graph IR → graph IR             (ir/)         invariants every later stage relies on
+ *   passes     graph IR → graph IR             (passes/)     fusions by rewrite rules, each switchable (PassOptions)
  *   schedule   graph IR → kernel launches      (kernel/)     kernel IR per op, sizes as uniforms fed by symbolic dims
  *   plan       launches → memory plan          (kernel/)     intermediates share buffers by liveness, one plan for all sizes
  *   render     kernel IR → WGSL                (backends/wgsl/) a printer; runtime/webgpu runs the result
@@ -19,6 +20,7 @@ import { type ElaborateOptions, elaborate } from './elaborate/entry.ts';
 import type { Graph } from './ir/graph.ts';
 import { validateGraph } from './ir/validate.ts';
 import { type MemoryPlan, planMemory } from './kernel/memory-plan.ts';
+import { PASSES, type PassOptions, runPass } from './passes/index.ts';
 import { type Schedule, scheduleGraph } from './kernel/schedule.ts';
 
 export interface Source {
@@ -60,4 +62,33 @@ export function compileGraph(src: Source, opts: ElaborateOptions): Graph {
 export function compileKernels(graph: Graph): { schedule: Schedule; plan: MemoryPlan } {
   const schedule = scheduleGraph(graph);
   return { schedule, plan: planMemory(schedule) };
+}
+
+export type { PassOptions } from './passes/index.ts';
+
+/** Pass options from a CLI list: `all`, `none`, or comma-separated short names (`attention,epilogue`). */
+export function passOptions(list: string): PassOptions {
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const known = PASSES.map((p) => p.name.replace(/^fuse-/, ''));
+  const bad = names.filter((n) => n !== 'all' && n !== 'none' && !known.includes(n));
+  if (bad.length > 0) throw new UserError(`--fuse: unknown pass ${bad.join(', ')} (known: all, none, ${known.join(', ')})`);
+  return Object.fromEntries(PASSES.map((p, i) => [p.option, names.includes('all') || names.includes(known[i]!)]));
+}
+
+/**
+ * Graph IR → optimised graph IR: the passes of passes/index.ts in order, each skipped when its option is false (an
+ * opt-in pass unless it is true),
+ * each result validated. `fired` says how often each pass's rules fired (for `dslc build --report`).
+ */
+export function optimizeGraph(graph: Graph, opts: PassOptions = {}): { graph: Graph; fired: Record<string, number> } {
+  const fired: Record<string, number> = {};
+  let g = graph;
+  for (const pass of PASSES) {
+    if (pass.off ? opts[pass.option] !== true : opts[pass.option] === false) continue;
+    const r = runPass(pass, g);
+    validateGraph(r.graph);
+    fired[pass.name] = r.fired;
+    g = r.graph;
+  }
+  return { graph: g, fired };
 }

@@ -11,6 +11,7 @@ import { BINARY_OPS, Op, REDUCE_OPS, UNARY_OPS } from '../../compiler/ir/ops.ts'
 import { graphNodes, type Graph, type Node } from '../../compiler/ir/graph.ts';
 import { allocData, formatShape, type HostTensor, type TensorData } from '../tensor.ts';
 import { bindInputs, loadParam, type Env } from './bind.ts';
+import { attention } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { concat, expand, gather, permute, reshape, slice } from './movement.ts';
@@ -90,6 +91,20 @@ function evaluate(node: Node, src: HostTensor[], shape: number[], env: Env, weig
       return moved(slice(node.dtype, a, argNumber(node, 'axis'), argDim(node, 'start', env), argDim(node, 'end', env)));
     case Op.Concat:
       return moved(concat(node.dtype, src, argNumber(node, 'axis')));
+    case Op.MatMulEpilogue: {
+      // exactly the unfused ops in their order, so fusion changes no bit of the result
+      let y = moved(matmul(a, b, acc));
+      for (const addend of src.slice(2)) y = t(binary(Op.Add, node.dtype, shape, y, addend));
+      const act = node.arg['act'] as Op | null;
+      return act ? t(unary(act, node.dtype, y)) : y;
+    }
+    case Op.MatMulNorm: {
+      let y = moved(matmul(a, b, acc));
+      for (const addend of src.slice(2, -2)) y = t(binary(Op.Add, node.dtype, shape, y, addend));
+      return t(layerNorm(node.dtype, y, src[src.length - 2]!, src[src.length - 1]!, argNumber(node, 'eps'), acc));
+    }
+    case Op.Attention:
+      return t(attention(node, env, a, b, c, src[3]!, src[4], acc));
     case Op.CrossEntropy: {
       const ignore = node.arg['ignoreIndex'];
       return t(crossEntropy(node.dtype, a, b, typeof ignore === 'number' ? ignore : -100, acc));

@@ -69,6 +69,16 @@ export enum Op {
   Slice = 'slice', // arg: { axis, start, end } (dims as strings in JSON)
   Concat = 'concat', // arg: { axis }
 
+  // fused (made only by compiler/passes, never by the elaborator)
+  /** src: [q [B,h,S,D], k [B,h,T,D], v [B,h,T,Dv], mask (adds, broadcasts to [B,h,S,T]), bias? [B,h,S,T]];
+   *  arg: { scale, layout? } (layout 'bshd': q, k, v and the result as [B,S,h,·], see ir/attention.ts);
+   *  softmax((q·kᵀ + bias) * scale + mask) · v → [B,h,S,Dv] */
+  Attention = 'attention',
+  /** src: [a, b, ...addends (each broadcasts to the result)]; arg: { act: unary Op | null }; act(a·b + addend₀ + …) */
+  MatMulEpilogue = 'matmul_epilogue',
+  /** src: [a, b, ...addends, weight, bias]; arg: { eps }; layer_norm(a·b + addend₀ + …) over the last axis */
+  MatMulNorm = 'matmul_norm',
+
   // losses
   CrossEntropy = 'cross_entropy', // src: [logits [N, C], labels int [N]]; arg: { ignoreIndex }; mean over kept rows
 }

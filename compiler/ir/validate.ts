@@ -5,6 +5,7 @@
  * naming the node, so the stack trace is kept.
  */
 import { dimEq, dimValue, shapeEq, shapeSize, shapeToString, type Dim } from './dim.ts';
+import { attentionDims } from './attention.ts';
 import { type Graph, graphNodes, type Node } from './graph.ts';
 import { BINARY_OPS, COMPARE_OPS, FLOAT_DTYPES, Op, REDUCE_OPS, UNARY_OPS } from './ops.ts';
 
@@ -33,6 +34,13 @@ function check(n: Node): string | undefined {
       return n.arg['axis'] === n.shape.length - 1 && shapeEq(a!.shape, n.shape) ? undefined : 'softmax must be over the last axis';
     case Op.LayerNorm:
       return n.src.length === 3 && shapeEq(a!.shape, n.shape) && FLOAT_DTYPES.has(n.dtype) ? undefined : 'bad layer_norm';
+    case Op.MatMulEpilogue:
+      if (!n.src.slice(2).every((s) => broadcastable(n.shape, s.shape))) return 'epilogue addends do not broadcast to the result';
+      if (n.arg['act'] !== null && !UNARY_OPS.has(n.arg['act'] as Op)) return 'epilogue activation is not a unary op';
+      return check({ ...n, op: Op.MatMul, src: n.src.slice(0, 2) });
+    case Op.MatMulNorm:
+      if (n.src.length < 4 || typeof n.arg['eps'] !== 'number') return 'matmul_norm takes a, b, addends, weight and bias, and eps';
+      return check({ ...n, op: Op.MatMulEpilogue, src: n.src.slice(0, -2), arg: { act: null } });
     case Op.MatMul: {
       const k1 = a!.shape[a!.shape.length - 2 + 1];
       const k2 = b!.shape[b!.shape.length - 2];
@@ -51,6 +59,18 @@ function check(n: Node): string | undefined {
     case Op.Slice:
     case Op.Concat:
       return (n.arg['axis'] as number) < n.shape.length ? undefined : 'axis out of range';
+    case Op.Attention: {
+      const [q, k, v, mask, bias] = n.src as Node[];
+      if (n.src.length < 4 || n.src.length > 5 || [q, k, v].some((x) => x!.shape.length !== 4)) return 'attention takes q, k, v of rank 4, a mask and an optional bias';
+      const a = attentionDims(n);
+      const [hAxis, sAxis] = a.bshd ? [2, 1] : [1, 2];
+      const agree = [k!, v!].every((x) => dimEq(x.shape[0]!, a.b) && dimEq(x.shape[hAxis]!, a.h) && dimEq(x.shape[sAxis]!, a.t));
+      if (!agree || !dimEq(k!.shape[3]!, a.d)) return 'attention q/k/v dims differ';
+      const scores = [a.b, a.h, a.s, a.t];
+      if (!broadcastable(scores, mask!.shape) || (bias && !broadcastable(scores, bias.shape))) return 'attention mask or bias does not broadcast to the scores';
+      const out = a.bshd ? [a.b, a.s, a.h, a.dv] : [a.b, a.h, a.s, a.dv];
+      return typeof n.arg['scale'] === 'number' && shapeEq(n.shape, out) ? undefined : 'bad attention result';
+    }
     case Op.CrossEntropy:
       return n.shape.length === 0 ? undefined : 'cross entropy must be a scalar';
     default:

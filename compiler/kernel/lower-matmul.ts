@@ -9,13 +9,16 @@
  * An operand that is a transpose of its last two axes is read from its source with swapped strides (Linear's
  * `x @ W^T`, attention's `q @ k^T`), so neither a weight nor a key is ever copied to be transposed.
  */
-import { type Dim, dimMul, dimValue, shapeSize } from '../ir/dim.ts';
+import { type Dim, dimEq, dimMul, dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
-import { broadcastStrides, collapse, contiguousStrides, stridedOffsets } from './indexing.ts';
+import { broadcastStrides, collapse, contiguousStrides, isContiguous, stridedOffsets } from './indexing.ts';
 import type { Expr } from './ir.ts';
+import type { ArrayRef } from './builder.ts';
 import { type Launch, LaunchBuilder } from './launch.ts';
 import type { LowerContext } from './lower.ts';
+import { elementwiseValue } from './math.ts';
+import { Op } from '../ir/ops.ts';
 
 const TILE = 64;
 const SLAB = 16;
@@ -55,11 +58,15 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const bSource = cx.transposedFrom(b);
   const batch = batchLayout(node, !aSource); // a transposed A has no contiguous rows to fold
   const layout = `${aSource ? 't' : 'n'}${bSource ? 't' : 'n'}`;
-  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}`, THREADS);
+  const addends = node.src.slice(2);
+  const act = node.op === Op.MatMulEpilogue ? (node.arg['act'] as Op | null) : null;
+  const epi = addends.length > 0 || act ? `_epi${addends.length}${act ? `_${act}` : ''}` : '';
+  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}`, THREADS);
   const k = lb.k;
   const A = lb.bind('a', 'f32', cx.buffer(aSource ?? a));
   const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));
   const C = lb.bind('c', 'f32', cx.buffer(node), true);
+  const adds = addends.map((x, i) => lb.bind(`add${i}`, 'f32', cx.buffer(x)));
   const M = lb.size('m', batch.m);
   const K = lb.size('k', a.shape[a.shape.length - 1]!);
   const N = lb.size('n', b.shape[b.shape.length - 1]!);
@@ -116,11 +123,32 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   grid((i, j) => {
     const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
     const gn = k.let('on', E.add(col0, E.add(E.mul(tx, u(PER)), u(j))));
-    k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => k.store(C, E.add(cOff, E.add(E.mul(gm, N), gn)), acc[i]![j]!.get));
+    k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {
+      const at = k.let('at', E.add(cOff, E.add(E.mul(gm, N), gn)));
+      k.store(C, at, epilogue(lb, node, addends, adds, act, acc[i]![j]!.get, at, gn));
+    });
   });
   return lb.finish(node, [
     { dim: batches, per: 1 },
     { dim: batch.m, per: TILE },
     { dim: b.shape[b.shape.length - 1]!, per: TILE },
   ]);
+}
+
+/**
+ * act(c + addend₀ + …) for output element `at` (flat, row-major) in column `gn`, added in the graph's order so the
+ * fused result equals the unfused ops'. A bias [N] is read by column, a same-shape residual by `at`; anything else
+ * through its broadcast strides.
+ */
+export function epilogue(lb: LaunchBuilder, node: Node, addends: readonly Node[], adds: ArrayRef[], act: Op | null, c: Expr, at: Expr, gn: Expr): Expr {
+  const k = lb.k;
+  let v = c;
+  addends.forEach((x, i) => {
+    const view = collapse(node.shape, [broadcastStrides(x.shape, node.shape)]);
+    const last = x.shape[x.shape.length - 1];
+    const byColumn = last !== undefined && dimEq(last, node.shape[node.shape.length - 1]!) && x.shape.slice(0, -1).every((d) => dimValue(d) === 1);
+    const off = isContiguous(view.shape, view.strides[0]!) ? at : byColumn ? gn : stridedOffsets(lb, at, view.shape, view.strides)[0]!;
+    v = E.add(v, k.load(adds[i]!, off));
+  });
+  return act ? elementwiseValue(k, act, 'f32', [v], ['f32']) : v;
 }

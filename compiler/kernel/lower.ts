@@ -6,8 +6,10 @@ import type { Dim } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import { ELEMENTWISE_OPS, Op, REDUCE_OPS } from '../ir/ops.ts';
 import type { Launch, Storage } from './launch.ts';
+import { lowerAttention } from './lower-attention.ts';
 import { lowerElementwise, lowerFill } from './lower-elementwise.ts';
 import { lowerMatMul } from './lower-matmul.ts';
+import { lowerMatMulNorm } from './lower-matmul-norm.ts';
 import { lowerGather, lowerMovement } from './lower-movement.ts';
 import { lowerReduce } from './lower-reduce.ts';
 import { lowerCrossEntropy, lowerLayerNorm, lowerSoftmax } from './lower-rows.ts';
@@ -37,6 +39,7 @@ export function lowerNode(node: Node, cx: LowerContext): Launch[] {
     case Op.LayerNorm:
       return [lowerLayerNorm(node, cx)];
     case Op.MatMul:
+    case Op.MatMulEpilogue:
       return [lowerMatMul(node, cx)];
     case Op.Gather:
       return [lowerGather(node, cx)];
@@ -47,6 +50,10 @@ export function lowerNode(node: Node, cx: LowerContext): Launch[] {
       return lowerMovement(node, cx);
     case Op.CrossEntropy:
       return lowerCrossEntropy(node, cx);
+    case Op.Attention:
+      return [lowerAttention(node, cx)];
+    case Op.MatMulNorm:
+      return [lowerMatMulNorm(node, cx)];
     default:
       throw new Error(`kernel lowering: no kernel for ${node.op} (node %${node.id})`);
   }

@@ -57,6 +57,10 @@ function isLastTwoSwap(node: Node): boolean {
   return r >= 2 && perm[r - 2] === r - 1 && perm[r - 1] === r - 2 && perm.slice(0, -2).every((p, i) => p === i);
 }
 
+/** A matmul reads `n` as a or b (an epilogue's addends are read plainly, so a transpose there needs its buffer). */
+const readsAsMatMulOperand = (c: Node, n: Node): boolean =>
+  c.op === Op.MatMul || ((c.op === Op.MatMulEpilogue || c.op === Op.MatMulNorm) && c.src.lastIndexOf(n) < 2);
+
 /** Transposes that need no buffer: every consumer is a matmul (which reads the source transposed) and none is an output. */
 function elidedTransposes(graph: Graph, nodes: readonly Node[]): Set<number> {
   const outputs = new Set(graph.outputs.map((o) => o.node.id));
@@ -64,7 +68,7 @@ function elidedTransposes(graph: Graph, nodes: readonly Node[]): Set<number> {
   for (const n of nodes) for (const s of n.src) consumers.set(s.id, [...(consumers.get(s.id) ?? []), n]);
   return new Set(
     nodes
-      .filter((n) => isLastTwoSwap(n) && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => c.op === Op.MatMul))
+      .filter((n) => isLastTwoSwap(n) && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => readsAsMatMulOperand(c, n)))
       .map((n) => n.id),
   );
 }

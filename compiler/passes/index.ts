@@ -1,0 +1,43 @@
+/**
+ * The graph passes, in the order the pipeline runs them. Each is a pure Graph → Graph function built from a rule
+ * list and the shared rewrite engine (rewrite.ts); `enabled` names the pipeline option that switches it off.
+ */
+import type { Graph } from '../ir/graph.ts';
+import * as fuseAttention from './fuse-attention.ts';
+import * as fuseEpilogue from './fuse-epilogue.ts';
+import * as fuseNorm from './fuse-norm.ts';
+import { graphRewrite, type Rule } from './rewrite.ts';
+
+export interface PassOptions {
+  /** matmul(softmax(...), v) → Attention (default on). */
+  readonly fuseAttention?: boolean;
+  /** matmul + bias (+ residual) (+ activation) → MatMulEpilogue (default on). */
+  readonly fuseEpilogue?: boolean;
+  /** matmul + addends + LayerNorm → MatMulNorm (default off: see fuse-norm.ts). */
+  readonly fuseNorm?: boolean;
+}
+
+export interface Pass {
+  readonly name: string;
+  /** One line: why it runs. */
+  readonly summary: string;
+  readonly option: keyof PassOptions;
+  readonly rules: readonly Rule[];
+  /** Off unless its option is set to true. */
+  readonly off?: boolean;
+}
+
+export const PASSES: readonly Pass[] = [
+  // first: it needs the scores' matmul and adds as they are, before epilogue fusion absorbs them
+  { name: 'fuse-attention', summary: fuseAttention.summary, option: 'fuseAttention', rules: fuseAttention.rules },
+  { name: 'fuse-epilogue', summary: fuseEpilogue.summary, option: 'fuseEpilogue', rules: fuseEpilogue.rules },
+  // after the epilogue pass: it absorbs the LayerNorm into the finished matmul
+  { name: 'fuse-norm', summary: fuseNorm.summary, option: 'fuseNorm', rules: fuseNorm.rules, off: true },
+];
+
+/** Applies one pass; returns the graph and how many times its rules fired. */
+export function runPass(pass: Pass, graph: Graph): { graph: Graph; fired: number } {
+  const stats = { fired: [] as number[] };
+  const out = graphRewrite(graph, pass.rules, stats);
+  return { graph: out, fired: stats.fired.reduce((a, b) => a + (b ?? 0), 0) };
+}
