@@ -129,6 +129,8 @@ ${ENTRY_HELP}
   -o, --out DIR        output folder (default generated/<source name>, e.g. generated/bert)
   -t, --target NAME    backend that runs the graph: cpu (the reference executor; default), or webgpu (WGSL kernels
                        in kernels/, launches and memory plan in program.json; Node needs the npm package webgpu)
+      --fuse LIST      graph passes to run: all, none, or some of attention,epilogue,norm (default attention,epilogue)
+      --no-fuse-attention  keep attention unfused (softmax and the S×S scores in memory)
 
 example:
   dslc build specs/bert.dsl --entry BertForMaskedLM --config ckpt/config.json --out generated/bert
@@ -138,7 +140,7 @@ example:
 function buildCommand(file: string, values: Values, out: string): string {
   const q = (s: string): string => (/^[\w./=:@,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = ['dslc build', q(file)];
-  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target']) {
+  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse']) {
     const v = values[key];
     for (const x of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) parts.push(`--${key}`, q(x));
   }
@@ -148,12 +150,16 @@ function buildCommand(file: string, values: Values, out: string): string {
 const build: Command = {
   summary: 'compile an entry point into an importable package (typed glue, bundle, manifest, graph)',
   usage: BUILD_HELP,
-  options: { ...ENTRY_OPTIONS, out: { type: 'string', short: 'o' }, target: { type: 'string', short: 't' } },
+  options: { ...ENTRY_OPTIONS, out: { type: 'string', short: 'o' }, target: { type: 'string', short: 't' }, fuse: { type: 'string' }, 'no-fuse-attention': { type: 'boolean' } },
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
     if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
-    const { graph, src, program } = compileWithSource(file, values);
+    const traced = compileWithSource(file, values);
+    // the graph passes run by default (attention and epilogue fusion); --fuse none keeps the traced graph
+    const passes = passOptions((values['fuse'] as string | undefined) ?? 'attention,epilogue');
+    const { graph } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+    const { src, program } = traced;
     const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
     const ranges = rangeTexts(program, src.text, graph.entry);
     const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out) });
