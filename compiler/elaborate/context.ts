@@ -16,6 +16,11 @@ export class PoisonAbort extends Error {}
 /** Deeply nested source (a 10,000-term sum) can exhaust the JS stack; that is reported, not crashed on. */
 export const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && /call stack/i.test(e.message);
 
+export const MAX_DIAGNOSTICS = 200;
+
+/** Thrown once MAX_DIAGNOSTICS are recorded; caught where the diagnostics are turned into a CompileError. */
+export class TooManyErrors extends Error {}
+
 /** A compile-time `assert` that failed: the whole elaboration stops there (what follows assumed it held). */
 export class AssertionFailure extends DiagnosticError {}
 
@@ -28,6 +33,8 @@ export class Elaboration {
   private readonly seen = new Set<string>();
   /** Call depth guard: a module that calls itself would otherwise recurse forever. */
   depth = 0;
+  /** Expression nesting, bounded so deep sources give a diagnostic instead of a stack overflow. */
+  exprDepth = 0;
 
   constructor(readonly program: Program) {
     for (const d of program.decls) {
@@ -52,6 +59,8 @@ export class Elaboration {
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.diagnostics.push(d);
+    // a source with hundreds of mistakes is not worth checking further: stop, so run time stays bounded
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) throw new TooManyErrors();
   }
 
   addConstraint(dim: Dim, max: number, message: string): void {
@@ -68,7 +77,10 @@ export const originOf = (span: Span): Origin => ({ file: span.file, line: span.l
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(name.length / 3)) + 1;
+  let looked = 0;
   for (const c of candidates) {
+    // a hint is not worth quadratic time on sources with thousands of names
+    if (++looked > 2000) break;
     const d = editDistance(name, c);
     if (d < bestD) {
       bestD = d;

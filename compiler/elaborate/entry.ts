@@ -8,7 +8,7 @@ import { UserError } from '../../dsl/errors.ts';
 import { dimSym, dimSymbols, dimValue } from '../ir/dim.ts';
 import type { Graph, InputArg, Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
-import { AssertionFailure, closest, Elaboration, isStackOverflow, PoisonAbort } from './context.ts';
+import { AssertionFailure, closest, Elaboration, isStackOverflow, PoisonAbort, TooManyErrors } from './context.ts';
 import { configValue, configVariants, type PlainConfig } from './config.ts';
 import { Scope, evalExpr } from './evaluate.ts';
 import { callFn, checkScalar, constantExpr, instantiate, tensorShape } from './modules.ts';
@@ -42,10 +42,17 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
   try {
     args = entryArgs(cx, decl, opts);
   } catch (e) {
+    if (e instanceof TooManyErrors) throw new CompileError(cx.diagnostics, source);
     if (!(e instanceof DiagnosticError)) throw e;
-    throw new CompileError([e.diagnostic], source);
+    throw new CompileError([...cx.diagnostics, e.diagnostic], source);
   }
-  const inst = instantiate(cx, decl, args, '', decl.span);
+  let inst: ModuleInstance;
+  try {
+    inst = instantiate(cx, decl, args, '', decl.span);
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+    throw new CompileError(cx.diagnostics, source);
+  }
   const fnName = opts.fn ?? 'forward';
   const fnValue = inst.env.get(fnName);
   if (fnValue?.kind !== 'fn') throw new UserError(`module ${decl.name} has no function '${fnName}'`);
@@ -62,7 +69,8 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
     const named = new Map(fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: fn.span }]));
     result = callFn(cx, fnValue, { span: fn.span, positional: [], named });
   } catch (e) {
-    if (e instanceof DiagnosticError) cx.report(e.diagnostic);
+    if (e instanceof TooManyErrors) throw new CompileError(cx.diagnostics, source);
+    if (e instanceof DiagnosticError) guardReport(cx, e.diagnostic);
     else if (!(e instanceof PoisonAbort)) throw e;
   }
   if (cx.diagnostics.length > 0) throw new CompileError(cx.diagnostics, source);
@@ -140,6 +148,24 @@ function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember, wanted
  */
 export function checkProgram(program: Program): Diagnostic[] {
   const cx = new Elaboration(program);
+  try {
+    checkModules(cx, program);
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+  }
+  return cx.diagnostics;
+}
+
+/** Reports a diagnostic unless the limit was reached while doing so (then the caller's result is already final). */
+function guardReport(cx: Elaboration, d: Diagnostic): void {
+  try {
+    cx.report(d);
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+  }
+}
+
+function checkModules(cx: Elaboration, program: Program): void {
   const names = new Set<string>();
   for (const d of program.decls) {
     if (names.has(d.name)) cx.report({ span: d.span, message: `'${d.name}' is declared twice` });
@@ -166,7 +192,6 @@ export function checkProgram(program: Program): Diagnostic[] {
       }
     }
   }
-  return cx.diagnostics;
 }
 
 function guard<T>(cx: Elaboration, tolerated: (e: unknown) => boolean, f: () => T): T | undefined {

@@ -61,7 +61,20 @@ export class Scope {
   }
 }
 
+/** Expressions nest deeper than this only in generated or corrupted sources; past it the JS stack would overflow. */
+const MAX_EXPR_DEPTH = 800;
+
 export function evalExpr(cx: Elaboration, scope: Scope, e: Expr): Value {
+  if (cx.exprDepth >= MAX_EXPR_DEPTH) cx.fail(e.span, `expression nests deeper than ${MAX_EXPR_DEPTH} levels`, 'split it with let bindings');
+  cx.exprDepth++;
+  try {
+    return evalExprAt(cx, scope, e);
+  } finally {
+    cx.exprDepth--;
+  }
+}
+
+function evalExprAt(cx: Elaboration, scope: Scope, e: Expr): Value {
   switch (e.kind) {
     case 'Number':
       if (e.isInt && !Number.isSafeInteger(e.value)) cx.fail(e.span, 'integer literal is too large', `integers must stay below 2^53 (${Number.MAX_SAFE_INTEGER})`);
