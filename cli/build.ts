@@ -8,9 +8,9 @@
  *   pipelines.d.ts  the pipelines' API (fillMask, …)   package.json   an ES module package
  *
  * and what its target compiled (TARGETS), e.g. for webgpu `program.json` (launches, buffers, memory plan) and
- * `kernels/*.wgsl`, one file per distinct kernel.
+ * `kernels/*.wgsl`, one file per distinct kernel; for cuda `program.json`, `kernels.cu`, PTX and sm_80/sm_90 cubins.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphToJson } from '../compiler/ir/print.ts';
@@ -36,8 +36,8 @@ export interface BuildResult {
 
 /** What a target adds to the package, compiled here so the package runtime only reads it. */
 export interface TargetOutput {
-  /** Files by package-relative path. */
-  readonly files: Readonly<Record<string, string>>;
+  /** Files by package-relative path: text, or bytes (cubins). */
+  readonly files: Readonly<Record<string, string | Uint8Array>>;
   /** npm packages the runtime imports (left out of the bundle, listed in package.json). */
   readonly dependencies: Readonly<Record<string, string>>;
   /** The module runtime/package-runtime.ts loads the target's executor from; the bundle has no other. */
@@ -51,9 +51,13 @@ export const TARGETS: Readonly<Record<string, (graph: Graph) => Promise<TargetOu
     const wgsl = await import('../backends/wgsl/package.ts');
     return { files: wgsl.wgslPackageFiles(graph), dependencies: wgsl.webgpuDependency(), executor: 'backends/wgsl/glue.ts' };
   },
+  cuda: async (graph) => {
+    const cuda = await import('../backends/cuda/package.ts');
+    return { files: await cuda.cudaPackageFiles(graph), dependencies: cuda.koffiDependency(), executor: 'backends/cuda/glue.ts' };
+  },
 };
 
-function write(out: string, name: string, text: string): void {
+function write(out: string, name: string, text: string | Uint8Array): void {
   try {
     if (name.includes('/')) mkdirSync(dirname(join(out, name)), { recursive: true });
     writeFileSync(join(out, name), text);
@@ -76,7 +80,9 @@ export async function buildPackage(graph: Graph, out: string, opts: BuildOptions
   write(out, 'graph.json', JSON.stringify(graphToJson(graph)));
   write(out, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   const compiled = await compileTarget(graph);
-  rmSync(join(out, 'kernels'), { recursive: true, force: true }); // a previous build's kernels, possibly other ones
+  // a previous build's kernels, possibly other ones or another target's
+  rmSync(join(out, 'kernels'), { recursive: true, force: true });
+  for (const f of readdirSync(out)) if (f === 'program.json' || /^kernels\.(cu|\w+\.(ptx|cubin))$/.test(f)) rmSync(join(out, f), { force: true });
   for (const [name, text] of Object.entries(compiled.files)) write(out, name, text);
   // Loaded here, not at the top: ts-morph and esbuild take a while to load and only `build` needs them.
   const { emitGlue } = await import('../backends/glue/emit-glue.ts');

@@ -14,6 +14,7 @@ import { rangeTexts } from '../backends/glue/manifest.ts';
 import { loadCpuModel } from '../runtime/cpu-model.ts';
 import { readJsonConfig } from '../runtime/weights/hf-config.ts';
 import { buildPackage, TARGETS } from './build.ts';
+import { cudaResourceText, DEFAULT_DIMS, reportDims, reportText } from './report.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -127,10 +128,15 @@ Compiles one entry point into a package folder that a JavaScript app imports on 
 
 ${ENTRY_HELP}
   -o, --out DIR        output folder (default generated/<source name>, e.g. generated/bert)
-  -t, --target NAME    backend that runs the graph: cpu (the reference executor; default), or webgpu (WGSL kernels
-                       in kernels/, launches and memory plan in program.json; Node needs the npm package webgpu)
+  -t, --target NAME    backend that runs the graph: cpu (the reference executor; default), webgpu (WGSL kernels
+                       in kernels/, launches and memory plan in program.json; Node needs the npm package webgpu),
+                       or cuda (kernels.cu, PTX and sm_80/sm_90 cubins built by nvcc; runs through koffi + libcuda)
       --fuse LIST      graph passes to run: all, none, or some of attention,epilogue,norm (default attention,epilogue)
       --no-fuse-attention  keep attention unfused (softmax and the S×S scores in memory)
+      --report         print what a forward costs: kernels per encoder layer, dispatches, FLOPs, min bytes moved,
+                       peak memory and largest live set, fusions fired (cuda: ptxas registers/shared/spills per
+                       kernel). Builds no package unless --out is given
+      --report-dims D  symbol values for the report (default ${DEFAULT_DIMS}), e.g. B=8,S=512
 
 example:
   dslc build specs/bert.dsl --entry BertForMaskedLM --config ckpt/config.json --out generated/bert
@@ -150,15 +156,30 @@ function buildCommand(file: string, values: Values, out: string): string {
 const build: Command = {
   summary: 'compile an entry point into an importable package (typed glue, bundle, manifest, graph)',
   usage: BUILD_HELP,
-  options: { ...ENTRY_OPTIONS, out: { type: 'string', short: 'o' }, target: { type: 'string', short: 't' }, fuse: { type: 'string' }, 'no-fuse-attention': { type: 'boolean' } },
+  options: {
+    ...ENTRY_OPTIONS,
+    out: { type: 'string', short: 'o' },
+    target: { type: 'string', short: 't' },
+    fuse: { type: 'string' },
+    'no-fuse-attention': { type: 'boolean' },
+    report: { type: 'boolean' },
+    'report-dims': { type: 'string' },
+  },
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
     if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
     const traced = compileWithSource(file, values);
     // the graph passes run by default (attention and epilogue fusion); --fuse none keeps the traced graph
-    const passes = passOptions((values['fuse'] as string | undefined) ?? 'attention,epilogue');
-    const { graph } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+    const fuse = (values['fuse'] as string | undefined) ?? 'attention,epilogue';
+    const passes = passOptions(fuse);
+    const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+    if (values['report'] || values['report-dims'] !== undefined) {
+      const env = reportDims(graph, values['report-dims'] as string | undefined);
+      console.log(reportText(graph, env, fired, `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}`));
+      if (target === 'cuda') console.log(await cudaResourceText(graph));
+      if (values['out'] === undefined) return 0;
+    }
     const { src, program } = traced;
     const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
     const ranges = rangeTexts(program, src.text, graph.entry);

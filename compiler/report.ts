@@ -28,6 +28,16 @@ export interface Report {
   readonly minBytes: number;
   /** Pooled intermediates + parameters + constants + inputs, bytes. */
   readonly peakBytes: number;
+  /** Intermediates as the memory plan pools them (the sum of its slots), bytes. */
+  readonly activationBytes: number;
+  /** Memory plan slots (buffers that intermediates share). */
+  readonly slots: number;
+  /** The largest set of intermediates live at once (the least any plan could pool), bytes. */
+  readonly liveBytes: number;
+  /** Parameters and constants, bytes. */
+  readonly paramBytes: number;
+  /** Inputs, bytes. */
+  readonly inputBytes: number;
   readonly fusions: Readonly<Record<string, number>>;
 }
 
@@ -76,6 +86,11 @@ export function reportOf(graph: Graph, schedule: Schedule, plan: MemoryPlan, env
     flops: nodes.reduce((acc, n) => acc + flopsOf(n, env), 0),
     minBytes: schedule.launches.reduce((acc, l) => acc + [...new Set(l.buffers)].reduce((s, id) => s + bytes(id), 0), 0),
     peakBytes: mem.pooled + mem.params + mem.consts + mem.inputs,
+    activationBytes: mem.pooled,
+    slots: mem.slots,
+    liveBytes: mem.liveMax,
+    paramBytes: mem.params + mem.consts,
+    inputBytes: mem.inputs,
     fusions,
   };
 }

@@ -18,6 +18,15 @@ export function readText(url: URL): string {
   }
 }
 
+export function readBytes(url: URL): Uint8Array {
+  const path = fileURLToPath(url);
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${fsReason(e)}`);
+  }
+}
+
 /** A file's text, or undefined when there is no such file (optional checkpoint files: tokenizer, config). */
 export function readTextIfPresent(path: string): string | undefined {
   try {

@@ -9,7 +9,7 @@ import type { HostTensor } from '../backends/tensor.ts';
 import { isUserError, UserError } from '../dsl/errors.ts';
 import type * as Api from './package-api.ts';
 import { checkInputs } from './package-inputs.ts';
-import { openCheckpointSource, readPackageText } from './package-sources.ts';
+import { openCheckpointSource, readPackageBytes, readPackageText } from './package-sources.ts';
 import { readCheckpointTexts, type CheckpointTexts } from './pipelines/files.ts';
 import { PipelineModel } from './pipelines/model.ts';
 import type { SafetensorsFile } from './weights/safetensors-bytes.ts';
@@ -25,8 +25,14 @@ export interface Executor {
   readonly device?: string;
 }
 
-/** Reads one of the package's own files (e.g. `program.json`) as text: what a target compiled at build time. */
-export type PackageReader = (name: string) => Promise<string>;
+/**
+ * Reads one of the package's own files (e.g. `program.json`) as text, or with `.bytes` as bytes (e.g. a cubin): what a
+ * target compiled at build time.
+ */
+export interface PackageReader {
+  (name: string): Promise<string>;
+  bytes(name: string): Promise<Uint8Array>;
+}
 
 /** Makes an executor from the graph JSON and the opened checkpoint files (closed by the caller afterwards). */
 export type ExecutorFactory = (
@@ -41,6 +47,7 @@ export type ExecutorFactory = (
 const EXECUTORS: Readonly<Record<string, () => Promise<ExecutorFactory>>> = {
   cpu: async () => (await import('../backends/cpu/glue.ts')).cpuExecutor,
   webgpu: async () => (await import('../backends/wgsl/glue.ts')).webgpuExecutor,
+  cuda: async () => (await import('../backends/cuda/glue.ts')).cudaExecutor,
 };
 
 function checkManifest(m: unknown): Api.Manifest {
@@ -65,10 +72,11 @@ async function loadPackageFiles(pkg: Api.PackageSource): Promise<{ graph: unknow
 
 /** Reads the package's own files next to graph.json; a package given as objects has none. */
 function packageReader(pkg: Api.PackageSource, manifest: Api.Manifest): PackageReader {
-  if (pkg instanceof URL) return (name) => readPackageText(pkg, name);
-  return async (name) => {
+  if (pkg instanceof URL) return Object.assign((name: string) => readPackageText(pkg, name), { bytes: (name: string) => readPackageBytes(pkg, name) });
+  const missing = async (name: string): Promise<never> => {
     throw new UserError(`a '${manifest.target}' package needs its file ${name}: load it from its folder's URL, not from objects`);
   };
+  return Object.assign(missing, { bytes: missing });
 }
 
 /** Executors still name inputs as the source does; say them the way the caller wrote them. */

@@ -44,6 +44,15 @@ export async function readPackageText(base: URL, name: string): Promise<string> 
   return res.text();
 }
 
+/** The bytes of one of the package's own files (e.g. a CUDA cubin). */
+export async function readPackageBytes(base: URL, name: string): Promise<Uint8Array> {
+  const url = new URL(name, base);
+  if (url.protocol === 'file:') return (await nodeFiles(url.href)).readBytes(url);
+  const res = await fetchOk(url);
+  if (!res) throw new UserError(`cannot fetch ${url.href}: not found (is the package folder served whole?)`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
 async function fetchCheckpoint(url: URL): Promise<SafetensorsFile[]> {
   const bytes = async (u: URL): Promise<SafetensorsFile | undefined> => {
     const res = await fetchOk(u);

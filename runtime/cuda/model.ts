@@ -3,19 +3,21 @@
  * and the same host-side checks (the CPU reference's weight and input checks, same messages).
  *
  * Loading checks the weights, loads the module image (a cubin for the device's architecture or PTX the driver
- * compiles; nvcc builds them when none are given), and uploads parameters and constants. A forward binds the inputs,
+ * compiles), and uploads parameters and constants. The program and images are compiled beforehand (load.ts's
+ * `loadCudaModel` compiles them on the fly; a generated package reads them from its files), so this file and what it
+ * imports hold no compiler and can go into a package bundle. A forward binds the inputs,
  * sizes inputs and memory-plan slots for the bound symbols (growing only), queues every launch on the context's
  * stream, and copies the outputs back.
  *
  * @example
- * const model = await CudaModel.load(graph, weights);
+ * const model = await CudaModel.load(graph, weights, { program, images }); // or loadCudaModel(graph, weights)
  * const { last_hidden_state } = await model.forward({ input_ids: ids });
  * model.dispose();
  */
 import { bindInputs, loadParam } from '../../backends/cpu/bind.ts';
 import { bindProgram, type BoundProgram, constWords, hostTensorOf, roundBytes } from '../../backends/cuda/binding.ts';
-import { compileCudaSource, type CudaTarget } from '../../backends/cuda/compile.ts';
-import { compileCuda, type CudaProgram, cudaModuleSource } from '../../backends/cuda/program.ts';
+import type { CudaTarget } from '../../backends/cuda/compile.ts';
+import type { CudaProgram } from '../../backends/cuda/program.ts';
 import type { HostTensor } from '../../backends/tensor.ts';
 import { dimEval, dimParse, dimValue } from '../../compiler/ir/dim.ts';
 import { type Graph, graphNodes } from '../../compiler/ir/graph.ts';
@@ -28,9 +30,9 @@ export type Weights = ReadonlyMap<string, Float32Array | Int32Array>;
 type Env = Record<string, number>;
 
 export interface CudaLoadOptions {
-  /** A program compiled earlier (`compileCuda(graph)`); compiled from the graph when absent. */
+  /** The graph's program (`compileCuda(graph)`); loadCudaModel compiles it when absent. */
   readonly program?: CudaProgram;
-  /** Images built earlier (`compileCudaSource(cudaModuleSource(program.kernels)).images`); built with nvcc when absent. */
+  /** Images built earlier (`compileCudaSource(cudaModuleSource(program.kernels)).images`); loadCudaModel builds them with nvcc. */
   readonly images?: ReadonlyMap<CudaTarget, Uint8Array>;
   /** One module image to load as it is, whatever the device (for tests: the host emulation's stand-in driver). */
   readonly image?: Uint8Array;
@@ -58,7 +60,8 @@ export class CudaModel {
   ) {}
 
   static async load(graph: Graph, weights: Weights, opts: CudaLoadOptions = {}): Promise<CudaModel> {
-    const program = opts.program ?? compileCuda(graph);
+    const program = opts.program;
+    if (!program || !(opts.images || opts.image)) throw new Error('CudaModel.load needs a compiled program and module images (loadCudaModel compiles them)');
     const nodes = new Map(graphNodes(graph).map((n) => [n.id, n]));
     // Weights are checked before any device work, so a wrong checkpoint fails fast and with the CPU's message.
     const params = program.buffers.flatMap((b, id) => {
@@ -70,7 +73,7 @@ export class CudaModel {
     context.use();
     let picked: { target: string; image: Uint8Array };
     if (opts.image) picked = { target: 'given', image: opts.image };
-    else picked = pickImage(opts.images ?? (await compileCudaSource(cudaModuleSource(program.kernels))).images, context.info.computeCapability);
+    else picked = pickImage(opts.images!, context.info.computeCapability);
     const module = context.loadModule(picked.image);
     const model = new CudaModel(graph, program, context, picked.target, module, [], indexChecks(graph));
     try {
@@ -223,15 +226,5 @@ export class CudaModel {
     if (this.disposed) return;
     this.disposed = true;
     void this.chain.then(() => this.release());
-  }
-}
-
-/** Loads, runs once and disposes: the CUDA counterpart of the CPU reference's `runGraph`. */
-export async function runGraphCuda(graph: Graph, inputs: Readonly<Record<string, HostTensor>>, weights: Weights, opts: CudaLoadOptions = {}) {
-  const model = await CudaModel.load(graph, weights, opts);
-  try {
-    return await model.forward(inputs);
-  } finally {
-    model.dispose();
   }
 }
