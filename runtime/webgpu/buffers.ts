@@ -8,6 +8,7 @@
 import { type Dim, dimEval, dimParse } from '../../compiler/ir/dim.ts';
 import type { WgslProgram } from '../../backends/wgsl/program.ts';
 import type { TensorData } from '../../backends/tensor.ts';
+import { createBuffer, destroyBuffer } from './stats.ts';
 
 /** GPUBufferUsage flags (spec-fixed numbers). */
 export const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
@@ -44,15 +45,15 @@ export class DeviceBuffers {
     if (bytes > this.maxBytes) {
       throw new Error(`WebGPU: buffer ${label} needs ${bytes} bytes, more than this device allows in one binding (${this.maxBytes})`);
     }
-    return this.device.createBuffer({ size: roundBytes(bytes), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, label });
+    return createBuffer(this.device, { size: roundBytes(bytes), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, label });
   }
 
   /** Creates a fixed-size buffer (parameter or constant) holding `data`. */
   upload(id: number, data: Float32Array | Int32Array): void {
     const spec = this.program.buffers[id]!;
     const buffer = this.create(data.byteLength, spec.name ?? `const ${id}`);
+    this.own[id] = buffer; // before the write, so that destroy() frees it if the write throws
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
-    this.own[id] = buffer;
   }
 
   /** Writes an input's data into its buffer (sized by `fit`). */
@@ -65,7 +66,7 @@ export class DeviceBuffers {
     let changed = false;
     const grow = (current: GPUBuffer | undefined, bytes: number, label: string): GPUBuffer => {
       if (current && current.size >= bytes) return current;
-      current?.destroy();
+      if (current) destroyBuffer(current);
       changed = true;
       return this.create(bytes, label);
     };
@@ -95,7 +96,7 @@ export class DeviceBuffers {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const b of [...this.own, ...this.slots]) b?.destroy();
+    for (const b of [...this.own, ...this.slots]) if (b) destroyBuffer(b);
     this.own.fill(undefined);
     this.slots.fill(undefined);
   }

@@ -7,7 +7,9 @@
  * long as the device lives. `closeWebGpu()` destroys the shared device; models loaded later get a new one.
  */
 import type { WgslKernel } from '../../backends/wgsl/program.ts';
+import { UserError } from '../../dsl/errors.ts';
 import { adapterName, requestAdapter, requestDevice } from './device.ts';
+import { countDevice } from './stats.ts';
 
 /** GPUShaderStage.COMPUTE: the numeric constants are spec-fixed; Dawn in Node does not define the globals. */
 const COMPUTE = 4;
@@ -27,12 +29,46 @@ function excerpt(source: string, line: number): string {
 export class GpuContext {
   private readonly pipelines = new Map<string, Promise<CompiledKernel>>();
   private destroyed = false;
+  private lostInfo: { reason: string; message: string } | undefined;
 
   constructor(
     readonly device: GPUDevice,
     /** e.g. "SwiftShader driver 5.0.0 (google, swiftshader)". */
     readonly adapterName: string,
-  ) {}
+  ) {
+    countDevice(1);
+    void device.lost.then((info) => {
+      this.lostInfo = { reason: String(info.reason), message: info.message };
+      this.pipelines.clear();
+      countDevice(-1);
+    });
+  }
+
+  /** Why the device was lost (`device.lost`'s reason and message), once it was; undefined while it works. */
+  get lost(): { readonly reason: string; readonly message: string } | undefined {
+    return this.lostInfo;
+  }
+
+  /** The UserError to report for work on a lost device; undefined while the device works. */
+  lostError(): UserError | undefined {
+    const info = this.lostInfo;
+    if (!info) return undefined;
+    const why = info.message ? `${info.reason}: ${info.message}` : info.reason;
+    return new UserError(
+      `the WebGPU device was lost (${why}) on ${this.adapterName}; load the model again to run it on a new device`,
+    );
+  }
+
+  /** Waits at most `ms` for `device.lost` to settle (Dawn reports a loss a moment after the failing call), then `lostError()`. */
+  async lostErrorSoon(ms = 50): Promise<UserError | undefined> {
+    if (!this.lostInfo) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([this.device.lost, new Promise((r) => (timer = setTimeout(r, ms)))]);
+      clearTimeout(timer);
+      await Promise.resolve(); // lets the constructor's handler record the info
+    }
+    return this.lostError();
+  }
 
   get maxGroupsPerDimension(): number {
     return this.device.limits.maxComputeWorkgroupsPerDimension;
@@ -95,8 +131,20 @@ export class GpuContext {
 
 let shared: Promise<GpuContext> | undefined;
 
-/** The process-wide context, created on first use. Throws a UserError explaining what to install when no adapter exists. */
-export function webgpuContext(): Promise<GpuContext> {
+/**
+ * The process-wide context, created on first use and again after its device was lost or destroyed. Throws a
+ * UserError explaining what to install when no adapter exists.
+ */
+export async function webgpuContext(): Promise<GpuContext> {
+  for (;;) {
+    const current = sharedContext();
+    const context = await current;
+    if (!context.lost && !context.isDestroyed) return context;
+    if (shared === current) shared = undefined; // a lost device is never handed out again
+  }
+}
+
+function sharedContext(): Promise<GpuContext> {
   if (!shared) {
     const made = (async () => {
       const adapter = await requestAdapter();

@@ -11,6 +11,7 @@ import type { WgslProgram } from '../../backends/wgsl/program.ts';
 import { type Dim, dimEval, dimParse } from '../../compiler/ir/dim.ts';
 import { type DeviceBuffers, USAGE } from './buffers.ts';
 import type { CompiledKernel, GpuContext } from './context.ts';
+import { createBuffer, destroyBuffer } from './stats.ts';
 
 const UNIFORM_BLOCK = 256; // minUniformBufferOffsetAlignment is at most 256 on every device
 const MAP_READ = 1; // GPUMapMode.READ
@@ -44,7 +45,7 @@ export class Dispatcher {
       if (4 * k.uniforms > UNIFORM_BLOCK) throw new Error(`WebGPU: kernel ${k.name} has ${k.uniforms} uniforms, more than a ${UNIFORM_BLOCK}-byte block holds`);
     }
     const bytes = Math.max(1, program.launches.length) * UNIFORM_BLOCK;
-    this.uniforms = context.device.createBuffer({ size: bytes, usage: USAGE.UNIFORM | USAGE.COPY_DST, label: 'uniforms' });
+    this.uniforms = createBuffer(context.device, { size: bytes, usage: USAGE.UNIFORM | USAGE.COPY_DST, label: 'uniforms' });
     this.launchDims = program.launches.map((l) => ({
       uniforms: l.uniforms.map(dimParse),
       groups: l.groups.map(([d, per]) => [dimParse(d), per]),
@@ -81,8 +82,9 @@ export class Dispatcher {
     }
     this.outputs = [...seen.values()];
     if (!this.staging || this.staging.size < offset) {
-      this.staging?.destroy();
-      this.staging = device.createBuffer({ size: Math.max(16, offset), usage: USAGE.MAP_READ | USAGE.COPY_DST, label: 'readback' });
+      if (this.staging) destroyBuffer(this.staging);
+      this.staging = undefined; // never left pointing at a destroyed buffer
+      this.staging = createBuffer(device, { size: Math.max(16, offset), usage: USAGE.MAP_READ | USAGE.COPY_DST, label: 'readback' });
     }
     this.envKey = key;
   }
@@ -124,8 +126,8 @@ export class Dispatcher {
   }
 
   destroy(): void {
-    this.uniforms.destroy();
-    this.staging?.destroy();
+    destroyBuffer(this.uniforms);
+    if (this.staging) destroyBuffer(this.staging);
     this.staging = undefined;
     this.bindGroups = undefined;
   }

@@ -22,6 +22,7 @@ import { deviceWords, DeviceBuffers } from './buffers.ts';
 import { indexChecks, type IndexCheck } from './checks.ts';
 import { type CompiledKernel, type GpuContext, webgpuContext } from './context.ts';
 import { Dispatcher } from './dispatch.ts';
+import { countModel } from './stats.ts';
 
 export type Weights = ReadonlyMap<string, Float32Array | Int32Array>;
 
@@ -51,18 +52,26 @@ export async function scoped<T>(device: GPUDevice, what: string, fn: () => Promi
   return result.value;
 }
 
+const disposedError = (): UserError => new UserError('this model was disposed; load it again to run it');
+
 export class WebGpuModel {
   private disposed = false;
+  private freed = false;
+  /** Forwards accepted and not settled yet; they run one at a time, in call order, through `chain`. */
+  private pending = 0;
   private chain: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly graph: Graph,
     readonly program: WgslProgram,
+    /** The device this model runs on (tests reach `context.device` to simulate a device loss). */
     readonly context: GpuContext,
     private readonly buffers: DeviceBuffers,
     private readonly dispatcher: Dispatcher,
     private readonly checks: readonly IndexCheck[],
-  ) {}
+  ) {
+    countModel(1);
+  }
 
   /** `program` is `compileWgsl(graph)`, made by the compiler (this file never imports it, so bundles stay small). */
   static async load(graph: Graph, program: WgslProgram, weights: Weights, opts: WebGpuLoadOptions = {}): Promise<WebGpuModel> {
@@ -75,24 +84,44 @@ export class WebGpuModel {
       return [[id, deviceWords(loadParam(node, shape, weights).data)] as const];
     });
     const context = opts.context ?? (await webgpuContext());
+    const lost = context.lostError();
+    if (lost) throw lost;
     const device = context.device;
-    const kernels: CompiledKernel[] = await Promise.all(program.kernels.map((k) => context.pipeline(k)));
-    return scoped(device, 'loading the model', () => {
-      const buffers = new DeviceBuffers(device, program, device.limits.maxStorageBufferBindingSize);
-      try {
-        for (const [id, data] of params) buffers.upload(id, data);
-        program.buffers.forEach((b, id) => {
-          if (b.kind !== 'const') return;
-          const n = dimValue(dimParse(b.size))!;
-          buffers.upload(id, b.storage === 'f32' ? new Float32Array(n).fill(b.value!) : new Int32Array(n).fill(b.value!));
-        });
-        const dispatcher = new Dispatcher(context, program, buffers, kernels);
-        return new WebGpuModel(graph, program, context, buffers, dispatcher, indexChecks(graph));
-      } catch (e) {
-        buffers.destroy();
-        throw e;
-      }
-    });
+    const made: WebGpuModel[] = [];
+    try {
+      const kernels: CompiledKernel[] = await Promise.all(program.kernels.map((k) => context.pipeline(k)));
+      return await scoped(device, 'loading the model', () => {
+        made.push(WebGpuModel.create(graph, program, context, params, kernels));
+        return made[0]!;
+      });
+    } catch (e) {
+      for (const m of made) m.dispose(); // the scope caught a device error after the model was made
+      throw (await context.lostErrorSoon()) ?? e;
+    }
+  }
+
+  private static create(
+    graph: Graph,
+    program: WgslProgram,
+    context: GpuContext,
+    params: readonly (readonly [number, Float32Array | Int32Array])[],
+    kernels: CompiledKernel[],
+  ): WebGpuModel {
+    const device = context.device;
+    const buffers = new DeviceBuffers(device, program, device.limits.maxStorageBufferBindingSize);
+    try {
+      for (const [id, data] of params) buffers.upload(id, data);
+      program.buffers.forEach((b, id) => {
+        if (b.kind !== 'const') return;
+        const n = dimValue(dimParse(b.size))!;
+        buffers.upload(id, b.storage === 'f32' ? new Float32Array(n).fill(b.value!) : new Int32Array(n).fill(b.value!));
+      });
+      const dispatcher = new Dispatcher(context, program, buffers, kernels);
+      return new WebGpuModel(graph, program, context, buffers, dispatcher, indexChecks(graph));
+    } catch (e) {
+      buffers.destroy();
+      throw e;
+    }
   }
 
   get adapterName(): string {
@@ -104,33 +133,57 @@ export class WebGpuModel {
     return this.buffers.bytes;
   }
 
-  /** Runs the graph; inputs and outputs as for the CPU reference's `runGraph`. Calls run one at a time. */
+  /**
+   * Runs the graph; inputs and outputs as for the CPU reference's `runGraph`. Calls run one at a time, in call order;
+   * inputs are checked and copied when called, so the caller may reuse its arrays at once. Rejects with a UserError
+   * after `dispose()` and once the device is lost.
+   */
   forward(inputs: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    if (this.disposed) return Promise.reject(new UserError('this model was disposed; load it again to run it'));
-    let bound: ReturnType<typeof bindInputs>;
+    if (this.disposed) return Promise.reject(disposedError());
+    const lost = this.context.lostError();
+    if (lost) return Promise.reject(lost);
+    let env: Record<string, number>;
+    const words = new Map<number, Float32Array | Int32Array>();
     try {
-      bound = bindInputs(this.graph, inputs);
+      const bound = bindInputs(this.graph, inputs);
       for (const c of this.checks) c.check(bound.values, bound.env);
+      env = bound.env;
+      this.program.buffers.forEach((b, id) => {
+        if (b.kind !== 'input') return;
+        const data = bound.values.get(b.node!)!.data;
+        words.set(id, data instanceof Uint8Array ? deviceWords(data) : data.slice());
+      });
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = this.chain.then(() => {
-      if (this.disposed) throw new UserError('this model was disposed; load it again to run it');
-      return this.run(bound.env, bound.values);
-    });
-    this.chain = run.catch(() => undefined);
+    this.pending++;
+    const run = this.chain.then(() => this.run(env, words)); // accepted before dispose(): it still runs
+    this.chain = run.then(
+      () => this.settled(),
+      () => this.settled(),
+    );
     return run;
   }
 
-  private async run(env: Record<string, number>, values: Map<number, HostTensor>): Promise<Record<string, HostTensor>> {
+  private settled(): void {
+    this.pending--;
+    if (this.disposed && this.pending === 0) this.free();
+  }
+
+  private async run(env: Record<string, number>, inputs: Map<number, Float32Array | Int32Array>): Promise<Record<string, HostTensor>> {
+    const lost = this.context.lostError();
+    if (lost) throw lost;
     const device = this.context.device;
-    const words = await scoped(device, 'running the model', () => {
-      this.dispatcher.prepare(env);
-      this.program.buffers.forEach((b, id) => {
-        if (b.kind === 'input') this.buffers.write(id, deviceWords(values.get(b.node!)!.data));
+    let words: Map<number, ArrayBuffer>;
+    try {
+      words = await scoped(device, 'running the model', () => {
+        this.dispatcher.prepare(env);
+        for (const [id, data] of inputs) this.buffers.write(id, data);
+        return this.dispatcher.encodeAndSubmit();
       });
-      return this.dispatcher.encodeAndSubmit();
-    });
+    } catch (e) {
+      throw (await this.context.lostErrorSoon()) ?? e;
+    }
     const out: Record<string, HostTensor> = {};
     for (const o of this.program.outputs) {
       const node = this.graph.outputs.find((g) => g.name === o.name)!.node;
@@ -139,14 +192,22 @@ export class WebGpuModel {
     return out;
   }
 
-  /** Frees the model's device memory (after a forward in flight, if any); the shared device stays. */
+  /**
+   * Frees the model's device memory: at once, or once the forwards already accepted have finished (they complete
+   * normally); later forwards reject. The shared device stays.
+   */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.chain.then(() => {
-      this.buffers.destroy();
-      this.dispatcher.destroy();
-    });
+    countModel(-1);
+    if (this.pending === 0) this.free();
+  }
+
+  private free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.buffers.destroy();
+    this.dispatcher.destroy();
   }
 }
 
