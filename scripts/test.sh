@@ -11,6 +11,7 @@ echo "== tests"
 log=$(mktemp)
 node --import tsx node_modules/uvu/bin.js tests '.*\.test\.ts$' 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+sed -i 's/\x1b\[[0-9;]*m//g' "$log"   # uvu colours its counts
 total=$(sed -n 's/.*Total: *\([0-9]*\).*/\1/p' "$log" | tail -1)
 passed=$(sed -n 's/.*Passed: *\([0-9]*\).*/\1/p' "$log" | tail -1)
 skipped=$(sed -n 's/.*Skipped: *\([0-9]*\).*/\1/p' "$log" | tail -1)
