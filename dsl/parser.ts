@@ -401,7 +401,19 @@ function tooDeep(tokens: readonly IToken[]): IToken | undefined {
 const emptyProgram = (file: string): Program => ({ kind: 'Program', file, decls: [] });
 const isStackOverflow = (e: unknown): boolean => e instanceof RangeError && /call stack/i.test(e.message);
 
+/** Model sources are a few kB; anything this large (or holding NUL bytes) is some other file passed by mistake. */
+const MAX_SOURCE_CHARS = 4_000_000;
+
 export function parse(source: string, file: string): { program: Program; diagnostics: Diagnostic[] } {
+  const start = { file, line: 1, col: 1, endLine: 1, endCol: 2 };
+  if (source.length > MAX_SOURCE_CHARS) {
+    const mb = (source.length / 1e6).toFixed(1);
+    return { program: emptyProgram(file), diagnostics: [diagnostic(start, `not a model source: ${mb} MB is far larger than any model source (limit 4 MB)`)] };
+  }
+  const nul = source.indexOf('\0');
+  if (nul >= 0) {
+    return { program: emptyProgram(file), diagnostics: [diagnostic(start, `not a model source: it holds NUL bytes (at offset ${nul}), so it looks like a binary file`)] };
+  }
   const lexed = T.tokenize(source, file);
   if (lexed.tokens.filter((t) => t.tokenType === T.BadChar).length > MAX_BAD_CHARS) {
     return { program: emptyProgram(file), diagnostics: lexed.diagnostics };
