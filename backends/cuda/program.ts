@@ -4,12 +4,11 @@
  * behind each uniform and grid factor, the buffers, and the memory plan. The same shape as the WGSL program
  * (backends/wgsl/program.ts) so both runtimes read a schedule the same way; only the kernels differ.
  */
-import { dimToString } from '../../compiler/ir/dim.ts';
 import type { Graph } from '../../compiler/ir/graph.ts';
 import type { Kernel, StorageType } from '../../compiler/kernel/ir.ts';
-import type { Storage } from '../../compiler/kernel/launch.ts';
 import { type MemoryPlan, planMemory } from '../../compiler/kernel/memory-plan.ts';
-import { type BufferKind, type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
+import { type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
+import { type ProgramBuffer, type ProgramLaunch, type ProgramLayout, programLayout } from '../../compiler/kernel/layout.ts';
 import { preludeFor } from './prelude.ts';
 import { renderCuda } from './renderer.ts';
 
@@ -26,33 +25,12 @@ export interface CudaKernel {
   readonly uniforms: readonly string[];
 }
 
-export interface CudaLaunch {
-  readonly kernel: number;
-  readonly buffers: readonly number[];
-  readonly uniforms: readonly string[];
-  /** Grid factors [dim, per]: blocks = product of ceil(dim / per). */
-  readonly groups: readonly (readonly [string, number])[];
-  readonly node: number;
-}
+export type CudaLaunch = ProgramLaunch;
+export type CudaBuffer = ProgramBuffer;
 
-export interface CudaBuffer {
-  readonly kind: BufferKind;
-  readonly storage: Storage;
-  readonly size: string;
-  readonly name?: string;
-  readonly value?: number;
-  readonly node?: number;
-}
-
-export interface CudaProgram {
+export interface CudaProgram extends ProgramLayout {
   readonly format: 'dslc-cuda/1';
   readonly kernels: readonly CudaKernel[];
-  readonly launches: readonly CudaLaunch[];
-  readonly buffers: readonly CudaBuffer[];
-  /** Memory plan: slot sizes (the largest applies) and each buffer's slot (-1 outside the pool). */
-  readonly slots: readonly (readonly string[])[];
-  readonly slotOf: readonly number[];
-  readonly outputs: readonly { readonly name: string; readonly buffer: number }[];
 }
 
 /** One translation unit holding `kernels` (deduplicated by entry) and the helpers they call. */
@@ -83,28 +61,7 @@ export function cudaProgramOf(s: Schedule, plan: MemoryPlan): CudaProgram {
       return [k, byEntry.get(rendered.entry)!];
     }),
   );
-  return {
-    format: 'dslc-cuda/1',
-    kernels,
-    launches: s.launches.map((l) => ({
-      kernel: index.get(l.kernel)!,
-      buffers: l.buffers,
-      uniforms: l.uniforms.map(dimToString),
-      groups: l.groups.map((g) => [dimToString(g.dim), g.per] as const),
-      node: l.node,
-    })),
-    buffers: s.buffers.map((b) => ({
-      kind: b.kind,
-      storage: b.storage,
-      size: dimToString(b.size),
-      ...(b.name !== undefined ? { name: b.name } : {}),
-      ...(b.value !== undefined ? { value: b.value } : {}),
-      ...(b.node !== undefined ? { node: b.node } : {}),
-    })),
-    slots: plan.slots.map((sizes) => sizes.map(dimToString)),
-    slotOf: plan.slotOf,
-    outputs: s.outputs.map((o) => ({ name: o.name, buffer: o.buffer })),
-  };
+  return { format: 'dslc-cuda/1', kernels, ...programLayout(s, plan, index) };
 }
 
 /** Graph → schedule → memory plan → CUDA program. */

@@ -3,11 +3,10 @@
  * launch list with the symbolic dims behind each uniform and grid factor, the buffers, and the memory plan. Dims are
  * strings (`dimToString`) so a program can be written to a package and run without the compiler.
  */
-import { dimToString } from '../../compiler/ir/dim.ts';
 import type { Graph } from '../../compiler/ir/graph.ts';
 import { type MemoryPlan, planMemory } from '../../compiler/kernel/memory-plan.ts';
-import { type BufferKind, type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
-import type { Storage } from '../../compiler/kernel/launch.ts';
+import { type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
+import { type ProgramBuffer, type ProgramLaunch, type ProgramLayout, programLayout } from '../../compiler/kernel/layout.ts';
 import { renderWgsl } from './renderer.ts';
 
 export interface WgslKernel {
@@ -19,33 +18,12 @@ export interface WgslKernel {
   readonly uniforms: number;
 }
 
-export interface WgslLaunch {
-  readonly kernel: number;
-  readonly buffers: readonly number[];
-  readonly uniforms: readonly string[];
-  /** Grid factors [dim, per]: workgroups = product of ceil(dim / per). */
-  readonly groups: readonly (readonly [string, number])[];
-  readonly node: number;
-}
+export type WgslLaunch = ProgramLaunch;
+export type WgslBuffer = ProgramBuffer;
 
-export interface WgslBuffer {
-  readonly kind: BufferKind;
-  readonly storage: Storage;
-  readonly size: string;
-  readonly name?: string;
-  readonly value?: number;
-  readonly node?: number;
-}
-
-export interface WgslProgram {
+export interface WgslProgram extends ProgramLayout {
   readonly format: 'dslc-wgsl/1';
   readonly kernels: readonly WgslKernel[];
-  readonly launches: readonly WgslLaunch[];
-  readonly buffers: readonly WgslBuffer[];
-  /** Memory plan: slot sizes (the largest applies) and each buffer's slot (-1 outside the pool). */
-  readonly slots: readonly (readonly string[])[];
-  readonly slotOf: readonly number[];
-  readonly outputs: readonly { readonly name: string; readonly buffer: number }[];
 }
 
 export function programOf(s: Schedule, plan: MemoryPlan): WgslProgram {
@@ -61,28 +39,7 @@ export function programOf(s: Schedule, plan: MemoryPlan): WgslProgram {
       return [k, texts.get(code)!];
     }),
   );
-  return {
-    format: 'dslc-wgsl/1',
-    kernels,
-    launches: s.launches.map((l) => ({
-      kernel: index.get(l.kernel)!,
-      buffers: l.buffers,
-      uniforms: l.uniforms.map(dimToString),
-      groups: l.groups.map((g) => [dimToString(g.dim), g.per] as const),
-      node: l.node,
-    })),
-    buffers: s.buffers.map((b) => ({
-      kind: b.kind,
-      storage: b.storage,
-      size: dimToString(b.size),
-      ...(b.name !== undefined ? { name: b.name } : {}),
-      ...(b.value !== undefined ? { value: b.value } : {}),
-      ...(b.node !== undefined ? { node: b.node } : {}),
-    })),
-    slots: plan.slots.map((sizes) => sizes.map(dimToString)),
-    slotOf: plan.slotOf,
-    outputs: s.outputs.map((o) => ({ name: o.name, buffer: o.buffer })),
-  };
+  return { format: 'dslc-wgsl/1', kernels, ...programLayout(s, plan, index) };
 }
 
 /** Graph → schedule → memory plan → WGSL program (compiler/pipeline.ts's last stages, without the front end). */
