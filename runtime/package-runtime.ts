@@ -34,6 +34,18 @@ export interface PackageReader {
   bytes(name: string): Promise<Uint8Array>;
 }
 
+/** A target's `program.json`: parsed, and refused with a rebuild hint when it is not JSON or not of `format`. */
+export async function readProgramJson<T extends { readonly format: string }>(read: PackageReader, format: T['format']): Promise<T> {
+  let packaged: T;
+  try {
+    packaged = JSON.parse(await read('program.json')) as T;
+  } catch (e) {
+    throw e instanceof SyntaxError ? new UserError(`program.json: invalid JSON (${e.message}); rebuild the package`) : e;
+  }
+  if (packaged.format !== format) throw new UserError(`program.json: format is ${JSON.stringify(packaged.format)}, expected ${JSON.stringify(format)} (rebuild the package)`);
+  return packaged;
+}
+
 /** Makes an executor from the graph JSON and the opened checkpoint files (closed by the caller afterwards). */
 export type ExecutorFactory = (
   graph: unknown,

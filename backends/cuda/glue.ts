@@ -10,7 +10,7 @@
 import type { KernelResources } from './resources.ts';
 import { graphFromJson, type GraphJson } from '../../compiler/ir/print.ts';
 import { UserError } from '../../dsl/errors.ts';
-import type { ExecutorFactory, PackageReader } from '../../runtime/package-runtime.ts';
+import { type ExecutorFactory, readProgramJson } from '../../runtime/package-runtime.ts';
 import { bindWeights } from '../../runtime/weights/bind.ts';
 import type { CudaTarget } from './compile.ts';
 import type { CudaKernel, CudaProgram } from './program.ts';
@@ -24,17 +24,6 @@ export type PackagedCudaProgram = Omit<CudaProgram, 'kernels'> & {
 };
 
 const INSTEAD = 'this package was built with --target cuda; rebuild it with --target cpu or --target webgpu to run without an NVIDIA GPU';
-
-async function readProgram(read: PackageReader): Promise<PackagedCudaProgram> {
-  let packaged: PackagedCudaProgram;
-  try {
-    packaged = JSON.parse(await read('program.json')) as PackagedCudaProgram;
-  } catch (e) {
-    throw e instanceof SyntaxError ? new UserError(`program.json: invalid JSON (${e.message}); rebuild the package`) : e;
-  }
-  if (packaged.format !== 'dslc-cuda/1') throw new UserError(`program.json: format is ${JSON.stringify(packaged.format)}, expected "dslc-cuda/1" (rebuild the package)`);
-  return packaged;
-}
 
 /** The runtime's CUDA modules, or a UserError when koffi (the package's dependency) cannot be loaded. */
 async function cudaRuntime() {
@@ -55,7 +44,7 @@ export const cudaExecutor: ExecutorFactory = async (graphJson, manifest, files, 
   const status = cuda.cudaAvailable();
   if (status !== true) throw new UserError(`${status} (${INSTEAD})`);
   const graph = graphFromJson(graphJson as GraphJson);
-  const packaged = await readProgram(read);
+  const packaged = await readProgramJson<PackagedCudaProgram>(read, 'dslc-cuda/1');
   const context = cuda.cudaContext();
   // Which image fits is decided from the names alone, so only that file is read.
   const names = new Map(Object.keys(packaged.images).map((t) => [t as CudaTarget, new Uint8Array()]));

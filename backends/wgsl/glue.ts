@@ -8,8 +8,7 @@
  * package must not contain (the bundler checks).
  */
 import { graphFromJson, type GraphJson } from '../../compiler/ir/print.ts';
-import { UserError } from '../../dsl/errors.ts';
-import type { ExecutorFactory, PackageReader } from '../../runtime/package-runtime.ts';
+import { type ExecutorFactory, type PackageReader, readProgramJson } from '../../runtime/package-runtime.ts';
 import { WebGpuModel } from '../../runtime/webgpu/model.ts';
 import { bindWeights } from '../../runtime/weights/bind.ts';
 import type { WgslKernel, WgslProgram } from './program.ts';
@@ -20,13 +19,7 @@ export type PackagedProgram = Omit<WgslProgram, 'kernels'> & {
 };
 
 async function readProgram(read: PackageReader): Promise<WgslProgram> {
-  let packaged: PackagedProgram;
-  try {
-    packaged = JSON.parse(await read('program.json')) as PackagedProgram;
-  } catch (e) {
-    throw e instanceof SyntaxError ? new UserError(`program.json: invalid JSON (${e.message}); rebuild the package`) : e;
-  }
-  if (packaged.format !== 'dslc-wgsl/1') throw new UserError(`program.json: format is ${JSON.stringify(packaged.format)}, expected "dslc-wgsl/1" (rebuild the package)`);
+  const packaged = await readProgramJson<PackagedProgram>(read, 'dslc-wgsl/1');
   const kernels = await Promise.all(packaged.kernels.map(async ({ file, ...k }) => ({ ...k, code: await read(file) })));
   return { ...packaged, kernels };
 }
