@@ -65,7 +65,7 @@ export function formatReport(r: Report, env: Readonly<Record<string, number>>, f
     ['FLOPs per forward', flops(r.flops)],
     ['min bytes moved', `${bytes(r.minBytes)}  (each launch reads its inputs and writes its output once)`],
     ['peak memory', `${bytes(r.peakBytes)}  (activations ${bytes(r.activationBytes)} in ${r.slots} slots, weights ${bytes(r.paramBytes)}, inputs ${bytes(r.inputBytes)})`],
-    ['largest live set', `${bytes(r.liveBytes)}  (intermediates live at once; the plan pools ${bytes(r.activationBytes)})`],
+    ['largest live set', `${bytes(r.liveBytes)}  (intermediates live at once; the plan pools ${bytes(r.activationBytes)}, ${(r.activationBytes / Math.max(r.liveBytes, 1)).toFixed(2)}×)`],
     ['fusions fired', fired.length > 0 ? `${fired.join(', ')}  →  ${made.join(', ')}` : `none (--fuse ${fuse})`],
   ];
   return `${r.entry} at ${dims} (--fuse ${fuse})\n${table(rows)}`;

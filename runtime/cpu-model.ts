@@ -7,7 +7,7 @@
 import { runGraph } from '../backends/cpu/index.ts';
 import { hostTensor, type HostTensor } from '../backends/tensor.ts';
 import { dimValue, shapeToString } from '../compiler/ir/dim.ts';
-import { type Graph, graphParams } from '../compiler/ir/graph.ts';
+import { type Graph, graphParams, type Node, type ParamArg } from '../compiler/ir/graph.ts';
 import { UserError } from '../dsl/errors.ts';
 import { bindWeights, type ExpectedParam } from './weights/bind.ts';
 import { openCheckpoint } from './weights/checkpoint.ts';
@@ -23,12 +23,17 @@ export interface LoadOptions {
 
 /** The parameters a graph needs, with the concrete shapes the checkpoint must have. */
 export function expectedParams(graph: Graph): ExpectedParam[] {
-  return graphParams(graph).map((n) => {
+  const dtype = (n: Node): 'i32' | 'f32' => (n.dtype === 'i32' ? 'i32' : 'f32');
+  // a derived parameter (ParamArg.concat) needs its parts; parts shared with plain parameters are listed once
+  const all = graphParams(graph).flatMap((n): ExpectedParam[] => {
+    const concat = (n.arg as unknown as ParamArg).concat;
+    if (concat) return concat.parts.map((p) => ({ name: p.name, ...(p.aliases ? { aliases: p.aliases } : {}), shape: [...p.shape], dtype: dtype(n) }));
     const shape = n.shape.map((d) => dimValue(d));
     if (shape.some((d) => d === undefined)) throw new Error(`parameter ${String(n.arg['name'])} has a symbolic shape ${shapeToString(n.shape)}`);
     const aliases = n.arg['aliases'] as string[] | undefined;
-    return { name: n.arg['name'] as string, ...(aliases ? { aliases } : {}), shape: shape as number[], dtype: n.dtype === 'i32' ? 'i32' : 'f32' };
+    return [{ name: n.arg['name'] as string, ...(aliases ? { aliases } : {}), shape: shape as number[], dtype: dtype(n) }];
   });
+  return [...new Map(all.map((p) => [p.name, p])).values()];
 }
 
 /** Converts API-friendly input values to host tensors, naming the argument in every error. */

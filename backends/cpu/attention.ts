@@ -3,7 +3,7 @@
  * (scores row, softmax with the same -Infinity rule as rows.ts, then probs · v), so fused and unfused graphs agree
  * to rounding.
  */
-import { attentionDims, attentionStrides } from '../../compiler/ir/attention.ts';
+import { attentionDims, attentionOffset, attentionStrides } from '../../compiler/ir/attention.ts';
 import { type Dim, dimConst, dimEval } from '../../compiler/ir/dim.ts';
 import type { Node } from '../../compiler/ir/graph.ts';
 import { allocData, type HostTensor, type TensorData } from '../tensor.ts';
@@ -19,7 +19,8 @@ export function attention(node: Node, env: Env, q: HostTensor, k: HostTensor, v:
   // (batch, head, position) strides of each operand: the layout is all the kernel and this loop disagree on
   const mul = (x: Dim, y: Dim) => dimConst(dimEval(x, env) * dimEval(y, env));
   const [qs, ks, vs] = [[a.s, a.d], [a.t, a.d], [a.t, a.dv]].map(([l, w]) => attentionStrides(a, l!, w!, mul).map((d) => dimEval(d, env)));
-  const os = attentionStrides(a, a.s, a.dv, mul).map((d) => dimEval(d, env));
+  const os = attentionStrides({ ...a, stored: a.h }, a.s, a.dv, mul).map((d) => dimEval(d, env));
+  const [qo, ko, vo] = ([0, 1, 2] as const).map((i) => dimEval(attentionOffset(a, i, i === 2 ? a.dv : a.d, mul), env)) as [number, number, number];
   const scoreShape = [B, H, S, T];
   const ms = broadcastStrides(mask.shape, scoreShape);
   const bs = bias ? broadcastStrides(bias.shape, scoreShape) : [0, 0, 0, 0];
@@ -29,11 +30,11 @@ export function attention(node: Node, env: Env, q: HostTensor, k: HostTensor, v:
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       for (let s = 0; s < S; s++) {
-        const qRow = b * qs[0]! + h * qs[1]! + s * qs[2]!;
+        const qRow = qo + b * qs[0]! + h * qs[1]! + s * qs[2]!;
         let m = -Infinity;
         for (let t = 0; t < T; t++) {
           let dot = 0;
-          for (let d = 0; d < D; d++) dot = add(dot, q.data[qRow + d]! * k.data[b * ks[0]! + h * ks[1]! + t * ks[2]! + d]!);
+          for (let d = 0; d < D; d++) dot = add(dot, q.data[qRow + d]! * k.data[ko + b * ks[0]! + h * ks[1]! + t * ks[2]! + d]!);
           const at = (st: number[]) => b * st[0]! + h * st[1]! + s * st[2]! + t * st[3]!;
           const score = (dot + (bias ? bias.data[at(bs)]! : 0)) * scale + mask.data[at(ms)]!;
           p[t] = score;
@@ -47,7 +48,7 @@ export function attention(node: Node, env: Env, q: HostTensor, k: HostTensor, v:
         const oRow = b * os[0]! + h * os[1]! + s * os[2]!;
         for (let d = 0; d < Dv; d++) {
           let o = 0;
-          for (let t = 0; t < T; t++) o = add(o, p[t]! * v.data[b * vs[0]! + h * vs[1]! + t * vs[2]! + d]!);
+          for (let t = 0; t < T; t++) o = add(o, p[t]! * v.data[vo + b * vs[0]! + h * vs[1]! + t * vs[2]! + d]!);
           out[oRow + d] = o / sum;
         }
       }

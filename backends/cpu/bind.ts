@@ -5,7 +5,7 @@
  * Every mistake a caller can make here is a UserError that names the input or weight and the values involved.
  */
 import { UserError } from '../../dsl/errors.ts';
-import { type Dim, dimEval, dimSymbols, dimToString, shapeToString } from '../../compiler/ir/dim.ts';
+import { type Dim, dimConst, dimEval, dimSymbols, dimToString, shapeToString } from '../../compiler/ir/dim.ts';
 import { isFloat } from '../../compiler/ir/ops.ts';
 import type { Graph, InputArg, Node, ParamArg } from '../../compiler/ir/graph.ts';
 import { formatShape, isStorageOf, sizeOf, storageOf, unravelIndex, type HostTensor } from '../tensor.ts';
@@ -161,6 +161,7 @@ export function bindInputs(graph: Graph, inputs: Readonly<Record<string, HostTen
 /** The tensor of a Param node from `weights` (by name, then by alias), checked against the node's dtype and size. */
 export function loadParam(node: Node, shape: readonly number[], weights: ReadonlyMap<string, Float32Array | Int32Array>): HostTensor {
   const arg = node.arg as unknown as ParamArg;
+  if (arg.concat) return { dtype: node.dtype, shape: [...shape], data: concatParts(node, arg.concat, weights) };
   const names = [arg.name, ...(arg.aliases ?? [])];
   const found = names.find((n) => weights.has(n));
   if (found === undefined) {
@@ -183,4 +184,21 @@ export function loadParam(node: Node, shape: readonly number[], weights: Readonl
     roundStorage(node.dtype, data);
   }
   return { dtype: node.dtype, shape: [...shape], data };
+}
+
+/** A derived parameter's data: its checkpoint parts (each checked as a parameter of its own) joined along `axis`. */
+function concatParts(node: Node, concat: NonNullable<ParamArg['concat']>, weights: ReadonlyMap<string, Float32Array | Int32Array>): Float32Array | Int32Array {
+  const parts = concat.parts.map((p) => loadParam({ ...node, arg: { ...p }, shape: p.shape.map(dimConst) }, p.shape, weights).data as Float32Array | Int32Array);
+  const outer = concat.parts[0]!.shape.slice(0, concat.axis).reduce((a, b) => a * b, 1);
+  const blocks = concat.parts.map((p) => p.shape.slice(concat.axis).reduce((a, b) => a * b, 1));
+  const row = blocks.reduce((a, b) => a + b, 0);
+  const out = parts[0] instanceof Int32Array ? new Int32Array(outer * row) : new Float32Array(outer * row);
+  for (let o = 0; o < outer; o++) {
+    let at = o * row;
+    parts.forEach((data, i) => {
+      out.set(data.subarray(o * blocks[i]!, (o + 1) * blocks[i]!), at);
+      at += blocks[i]!;
+    });
+  }
+  return out;
 }

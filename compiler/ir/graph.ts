@@ -27,6 +27,18 @@ export interface ParamArg {
   readonly name: string;
   /** Other names the same tensor has in checkpoints (e.g. `cls.predictions.decoder.bias`). */
   readonly aliases?: readonly string[];
+  /**
+   * A derived parameter (made by compiler/passes/fuse-qkv.ts): the concatenation of checkpoint tensors along `axis`,
+   * done once at load time by every loader; `name` is then only a label.
+   */
+  readonly concat?: { readonly axis: number; readonly parts: readonly ParamPart[] };
+}
+
+/** One checkpoint tensor of a derived parameter, with its concrete shape. */
+export interface ParamPart {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly shape: readonly number[];
 }
 
 export interface Node {

@@ -4,7 +4,7 @@
  * A violation is a bug in dslc (a pass built a malformed node), never a user mistake: it throws a plain Error
  * naming the node, so the stack trace is kept.
  */
-import { dimEq, dimValue, shapeEq, shapeSize, shapeToString, type Dim } from './dim.ts';
+import { dimConst, dimEq, dimMul, dimValue, shapeEq, shapeSize, shapeToString, type Dim } from './dim.ts';
 import { attentionDims } from './attention.ts';
 import { type Graph, graphNodes, type Node } from './graph.ts';
 import { BINARY_OPS, COMPARE_OPS, FLOAT_DTYPES, Op, REDUCE_OPS, UNARY_OPS } from './ops.ts';
@@ -64,7 +64,8 @@ function check(n: Node): string | undefined {
       if (n.src.length < 4 || n.src.length > 5 || [q, k, v].some((x) => x!.shape.length !== 4)) return 'attention takes q, k, v of rank 4, a mask and an optional bias';
       const a = attentionDims(n);
       const [hAxis, sAxis] = a.bshd ? [2, 1] : [1, 2];
-      const agree = [k!, v!].every((x) => dimEq(x.shape[0]!, a.b) && dimEq(x.shape[hAxis]!, a.h) && dimEq(x.shape[sAxis]!, a.t));
+      if (a.packed && (q !== k || q !== v || !dimEq(q!.shape[2]!, dimMul(dimConst(3), a.h)))) return 'packed attention takes one [B,S,3h,D] operand as q, k and v';
+      const agree = [k!, v!].every((x) => dimEq(x.shape[0]!, a.b) && dimEq(x.shape[hAxis]!, a.stored) && dimEq(x.shape[sAxis]!, a.t));
       if (!agree || !dimEq(k!.shape[3]!, a.d)) return 'attention q/k/v dims differ';
       const scores = [a.b, a.h, a.s, a.t];
       if (!broadcastable(scores, mask!.shape) || (bias && !broadcastable(scores, bias.shape))) return 'attention mask or bias does not broadcast to the scores';

@@ -9,7 +9,7 @@
  * A row whose every score is -Infinity gets the mean of v, the answer the unfused softmax gives (backends/cpu/rows.ts):
  * while the running max is -Infinity every key weighs 1, and the first finite score rescales that away (exp(-inf) = 0).
  */
-import { attentionDims, attentionStrides } from '../ir/attention.ts';
+import { attentionDims, attentionOffset, attentionStrides } from '../ir/attention.ts';
 import { type Dim, dimConst, dimMul, dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
@@ -36,7 +36,7 @@ export function lowerAttention(node: Node, cx: LowerContext): Launch {
   const Dv = constDim(a.dv, 'value head size');
   const kt = Math.max(1, Math.min(ROWS, 2 ** Math.floor(Math.log2(TILE_FLOATS / (D + Dv)))));
   const scale = node.arg['scale'] as number;
-  const lb = new LaunchBuilder(`attention_f32_${a.bshd ? 'bshd' : 'bhsd'}_d${D}_v${Dv}${bias ? '_bias' : ''}`, ROWS);
+  const lb = new LaunchBuilder(`attention_f32_${a.packed ? 'packed' : a.bshd ? 'bshd' : 'bhsd'}_d${D}_v${Dv}${bias ? '_bias' : ''}`, ROWS);
   const kb = lb.k;
   const u = E.u32;
   const Q = lb.bind('q', 'f32', cx.buffer(q));
@@ -60,14 +60,16 @@ export function lowerAttention(node: Node, cx: LowerContext): Launch {
   const live = kb.let('live', E.lt(s, S));
   const sr = kb.let('s_read', E.call('min', s, E.sub(S, u(1)))); // idle threads read row S-1 and store nothing
   /** Offset of (b, h, 0) in an operand of `len` positions and `width` features, and its stride per position. */
-  const base = (name: string, len: Dim, width: Dim): [Expr, Expr] => {
-    const [sb, sh, sp] = attentionStrides(a, len, width, dimMul).map((d, i) => strideExpr(lb, `${name}${i}`, d)) as [Expr, Expr, Expr];
-    return [kb.let(`${name}_base`, E.add(E.mul(b, sb), E.mul(h, sh))), sp];
+  const base = (name: string, len: Dim, width: Dim, which?: 0 | 1 | 2, dims = a): [Expr, Expr] => {
+    const [sb, sh, sp] = attentionStrides(dims, len, width, dimMul).map((d, i) => strideExpr(lb, `${name}${i}`, d)) as [Expr, Expr, Expr];
+    const at = E.add(E.mul(b, sb), E.mul(h, sh));
+    const packedAt = which ? E.add(at, strideExpr(lb, `${name}_off`, attentionOffset(a, which, width, dimMul))) : at;
+    return [kb.let(`${name}_base`, packedAt), sp];
   };
   const [qBase, qStep] = base('qs', a.s, a.d);
-  const [kBase, kStep] = base('ks', a.t, a.d);
-  const [vBase, vStep] = base('vs', a.t, a.dv);
-  const [oBase, oStep] = base('os', a.s, a.dv);
+  const [kBase, kStep] = base('ks', a.t, a.d, 1);
+  const [vBase, vStep] = base('vs', a.t, a.dv, 2);
+  const [oBase, oStep] = base('os', a.s, a.dv, undefined, { ...a, stored: a.h }); // the result holds h heads
   /** Element (b, h, s_read, t) of a tensor broadcast to the scores. */
   const at = (name: string, shape: readonly Dim[], t: Expr): Expr => {
     const c = [b, h, sr, t];

@@ -1,21 +1,25 @@
 /**
  * Op.MatMulNorm: layer_norm(a·b + addends) as one kernel in which a workgroup owns ROWS whole output rows, so the
  * row statistics can be taken before anything is written (a tiled matmul's workgroup sees only 64 columns of a row).
- * Each of the 256 threads keeps ceil(N / 256) columns of every owned row in registers; a's rows go through workgroup
- * memory in slabs of SLAB, b is read straight from global memory (once per ROWS rows: the price of owning rows,
- * which is what the fuse-norm measurement weighs against the separate LayerNorm launch it saves).
+ *
+ * Register blocking, no barrier in the k loop: the 256 threads are RT × CT (row threads × column threads); each keeps
+ * RB rows × ceil(N / CT) columns of accumulators and, per k, reads RB values of a and its columns of b straight from
+ * global memory (CPU drivers cache them; a workgroup barrier per slab costs more there than the reuse it buys, see
+ * ../shared/notes/webgpu-on-cpu.md). The statistics are two passes over per-thread partials in workgroup memory
+ * (mean, then the centred sum of squares), four barriers per workgroup in all.
  */
 import { dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
+import type { Expr } from './ir.ts';
 import { type Launch, LaunchBuilder } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { epilogue } from './lower-matmul.ts';
-import { combineWelford, workgroupReduce } from './workgroup.ts';
 
-const THREADS = 256;
-const ROWS = 4; // each row's reduction takes 3 KiB of workgroup memory: 4 rows stay within WebGPU's 16 KiB
-const SLAB = 16;
+const RT = 4; // row threads
+const RB = 4; // rows per thread
+const CT = 64; // column threads
+const ROWS = RT * RB;
 
 export function lowerMatMulNorm(node: Node, cx: LowerContext): Launch {
   const [a, b] = node.src as [Node, Node];
@@ -24,8 +28,8 @@ export function lowerMatMulNorm(node: Node, cx: LowerContext): Launch {
   const N = dimValue(node.shape[node.shape.length - 1]!);
   if (N === undefined || a.dtype !== 'f32') throw new Error('kernel lowering: matmul_norm needs f32 and a constant row length');
   const bSource = cx.transposedFrom(b);
-  const cols = Math.ceil(N / THREADS);
-  const lb = new LaunchBuilder(`matmul_norm_f32_${bSource ? 't' : 'n'}_n${N}_epi${addends.length}`, THREADS);
+  const cols = Math.ceil(N / CT);
+  const lb = new LaunchBuilder(`matmul_norm_f32_${bSource ? 't' : 'n'}_n${N}_epi${addends.length}`, RT * CT);
   const k = lb.k;
   const u = E.u32;
   const A = lb.bind('a', 'f32', cx.buffer(a));
@@ -37,58 +41,58 @@ export function lowerMatMulNorm(node: Node, cx: LowerContext): Launch {
   const rowsDim = shapeSize(node.shape.slice(0, -1));
   const M = lb.size('m', rowsDim);
   const K = lb.size('k', a.shape[a.shape.length - 1]!);
-  const row0 = k.let('row0', E.mul(k.group, u(ROWS)));
-  const col = [...Array(cols).keys()].map((i) => k.let(`c${i}`, E.add(k.local, u(i * THREADS))));
-  const colRead = col.map((c) => (N % THREADS === 0 ? c : k.let('c_read', E.call('min', c, u(N - 1)))));
-  const acc = [...Array(ROWS)].map((_, r) => col.map((_, i) => k.var(`acc${r}_${i}`, 'f32', E.f32(0))));
-  const As = k.workgroupArray('a_slab', 'f32', ROWS * SLAB);
+  const tx = k.let('tx', E.mod(k.local, u(CT)));
+  const ty = k.let('ty', E.div(k.local, u(CT)));
+  const rowFirst = k.let('row_first', E.add(E.mul(k.group, u(ROWS)), E.mul(ty, u(RB))));
+  // rows past M redo row M-1 and store nothing, so every thread reaches every barrier
+  const rows = [...Array(RB).keys()].map((r) => k.let(`r${r}`, E.call('min', E.add(rowFirst, u(r)), E.sub(M, u(1)))));
+  const col = [...Array(cols).keys()].map((i) => k.let(`c${i}`, E.add(tx, u(i * CT))));
+  const colRead = col.map((c) => (N % CT === 0 ? c : k.let('c_read', E.call('min', c, u(N - 1)))));
+  const inRow = (i: number): Expr | undefined => ((i + 1) * CT <= N ? undefined : E.lt(col[i]!, u(N)));
+  const acc = rows.map((_, r) => col.map((_, i) => k.var(`acc${r}_${i}`, 'f32', E.f32(0))));
+  const aRow = rows.map((r) => k.let('a_row', E.mul(r, K)));
 
-  k.for('k0', u(0), K, u(SLAB), (k0) => {
-    k.if(E.lt(k.local, u(ROWS * SLAB)), () => {
-      const r = k.let('r', E.add(row0, E.div(k.local, u(SLAB))));
-      const kk = k.let('kk', E.add(k0, E.mod(k.local, u(SLAB))));
-      const av = k.var('av', 'f32', E.f32(0));
-      k.if(E.and(E.lt(r, M), E.lt(kk, K)), () => av.set(k.load(A, E.add(E.mul(r, K), kk))));
-      k.store(As, k.local, av.get);
-    });
-    k.barrier();
-    k.for('kk', u(0), E.call('min', u(SLAB), E.sub(K, k0)), u(1), (kk) => {
-      const kg = k.let('kg', E.add(k0, kk));
-      const bv = colRead.map((c) => k.let('bv', k.load(B, bSource ? E.add(E.mul(c, K), kg) : E.add(E.mul(kg, u(N)), c))));
-      acc.forEach((row, r) => {
-        const av = k.let('av', k.load(As, E.add(u(r * SLAB), kk)));
-        row.forEach((x, i) => x.set(E.add(x.get, E.mul(av, bv[i]!))));
-      });
-    });
-    k.barrier();
+  k.for('kk', u(0), K, u(1), (kk) => {
+    const av = aRow.map((r) => k.let('av', k.load(A, E.add(r, kk))));
+    const bv = colRead.map((c) => k.let('bv', k.load(B, bSource ? E.add(E.mul(c, K), kk) : E.add(E.mul(kk, u(N)), c))));
+    acc.forEach((row, r) => row.forEach((x, i) => x.set(E.add(x.get, E.mul(av[r]!, bv[i]!)))));
   });
 
-  acc.forEach((row, r) => {
-    const gr = k.let('gr', E.call('min', E.add(row0, u(r)), E.sub(M, u(1)))); // rows past M redo row M-1, unstored
-    // the finished values, then Welford over this thread's columns of the row
-    const vals = row.map((x, i) => k.let('v', epilogue(lb, node, addends, adds, null, x.get, E.add(E.mul(gr, u(N)), colRead[i]!), colRead[i]!)));
-    const cnt = k.var('cnt', 'f32', E.f32(0));
-    const mean = k.var('mean', 'f32', E.f32(0));
-    const m2 = k.var('m2', 'f32', E.f32(0));
-    vals.forEach((v, i) => {
-      const step = () => {
-        cnt.set(E.add(cnt.get, E.f32(1)));
-        const d = k.let('d', E.sub(v, mean.get));
-        mean.set(E.add(mean.get, E.div(d, cnt.get)));
-        m2.set(E.add(m2.get, E.mul(d, E.sub(v, mean.get))));
-      };
-      if ((i + 1) * THREADS <= N) step();
-      else k.if(E.lt(col[i]!, u(N)), step);
+  // finished values (bias, residual) replace the accumulators; columns past N count as 0 in the sums
+  acc.forEach((row, r) => row.forEach((x, i) => x.set(epilogue(lb, node, addends, adds, null, x.get, E.add(E.mul(rows[r]!, u(N)), colRead[i]!), colRead[i]!))));
+  const masked = (r: number, i: number, v: Expr): Expr => (inRow(i) ? E.select(inRow(i)!, v, E.f32(0)) : v);
+  const partials = k.workgroupArray('row_part', 'f32', ROWS * CT);
+  const slot = (r: number) => E.add(E.mul(E.add(E.mul(ty, u(RB)), u(r)), u(CT)), tx);
+  /** Σ over the row of f(value, column) — each thread's partial, then every thread sums its rows' CT partials. */
+  const rowSums = (name: string, f: (r: number, i: number) => Expr): Expr[] => {
+    rows.forEach((_, r) => k.store(partials, slot(r), acc[r]!.reduce<Expr>((s, _x, i) => E.add(s, masked(r, i, f(r, i))), E.f32(0))));
+    k.barrier();
+    const sums = rows.map((_, r) => {
+      const s = k.var(`${name}${r}`, 'f32', E.f32(0));
+      const base = k.let('part_at', E.mul(E.add(E.mul(ty, u(RB)), u(r)), u(CT)));
+      k.for('p', u(0), u(CT), u(1), (p) => s.set(E.add(s.get, k.load(partials, E.add(base, p)))));
+      return s.get;
     });
-    const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford);
-    const rstd = k.let('rstd', E.div(E.f32(1), E.call('sqrt', E.add(E.div(q!, E.f32(N)), E.f32(node.arg['eps'] as number)))));
-    k.if(E.lt(E.add(row0, u(r)), M), () =>
-      vals.forEach((v, i) =>
-        k.if(E.lt(col[i]!, u(N)), () => {
-          const y = E.add(E.mul(E.mul(E.sub(v, mu!), rstd), k.load(W, col[i]!)), k.load(Bb, col[i]!));
-          k.store(Y, E.add(E.mul(gr, u(N)), col[i]!), y);
-        }),
-      ),
+    k.barrier();
+    return sums;
+  };
+  const mean = rowSums('sum', (r, i) => acc[r]![i]!.get).map((s, r) => k.let(`mean${r}`, E.div(s, E.f32(N))));
+  const sq = rowSums('sq', (r, i) => {
+    const d = E.sub(acc[r]![i]!.get, mean[r]!);
+    return E.mul(d, d);
+  });
+  const eps = E.f32(node.arg['eps'] as number);
+  rows.forEach((row, r) => {
+    const rstd = k.let('rstd', E.div(E.f32(1), E.call('sqrt', E.add(E.div(sq[r]!, E.f32(N)), eps))));
+    k.if(E.lt(E.add(rowFirst, u(r)), M), () =>
+      acc[r]!.forEach((x, i) => {
+        const store = () => {
+          const y = E.add(E.mul(E.mul(E.sub(x.get, mean[r]!), rstd), k.load(W, col[i]!)), k.load(Bb, col[i]!));
+          k.store(Y, E.add(E.mul(row, u(N)), col[i]!), y);
+        };
+        if (inRow(i)) k.if(inRow(i)!, store);
+        else store();
+      }),
     );
   });
   return lb.finish(node, [{ dim: rowsDim, per: ROWS }]);

@@ -2,10 +2,10 @@
  * Memory plan: which intermediate buffers of a schedule share memory, decided by liveness over the launch order.
  *
  * A temp buffer is live from the first launch that touches it to the last (graph outputs to the end of the run).
- * Walking the launches, buffers whose last use is over give their slot back, and new ones take the free slot that
- * grows least (one already holding their exact symbolic size grows not at all), or a new slot. A slot's size is the
- * largest of its buffers once the symbols are bound, so one plan serves every batch size and sequence length; sizes
- * are only compared numerically, at a few sample symbol values, to pick among free slots.
+ * Buffers are placed largest first, each into the slot that grows least among those holding no buffer whose life
+ * overlaps its own (greedy by size, as TFLite's arena planner does), or a new slot. A slot's size is the largest of
+ * its buffers once the symbols are bound, so one plan serves every batch size and sequence length; sizes are only
+ * compared numerically, at a few sample symbol values, to order buffers and pick among slots.
  * Two buffers of one launch never share a slot, so no kernel reads and writes the same memory.
  */
 import { type Dim, dimEq, dimEval, dimSymbols } from '../ir/dim.ts';
@@ -36,48 +36,45 @@ export function liveness(s: Schedule): { first: number[]; last: number[] } {
 }
 
 export function planMemory(s: Schedule, hint?: Readonly<Record<string, number>>): MemoryPlan {
-  // Free slots are compared by how much they would grow, summed over a few symbol values (small, typical, large),
-  // so a plan made once stays good whether attention's S² or the FFN's 4·H·S dominates; `hint` adds one more.
+  // Sizes are compared summed over a few symbol values (small, typical, large), so a plan made once stays good
+  // whether attention's S² or the FFN's 4·H·S dominates; `hint` adds one more.
   const symbols = [...new Set(s.buffers.flatMap((b) => dimSymbols(b.size)))];
   const samples = [8, 64, 512].map((v) => Object.fromEntries(symbols.map((sym) => [sym, v])));
   if (hint) samples.push(Object.fromEntries(symbols.map((sym) => [sym, hint[sym] ?? 64])));
   const sizesAt = (d: Dim) => samples.map((env) => dimEval(d, env));
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   const { first, last } = liveness(s);
-  const temps = s.buffers.filter((b) => b.kind === 'temp');
+  const temps = s.buffers
+    .filter((b) => b.kind === 'temp')
+    .map((b) => {
+      const from = Math.max(first[b.id]!, 0);
+      return { id: b.id, size: b.size, need: sizesAt(b.size), from, to: Math.max(last[b.id]!, from) };
+    });
+  // Greedy by size: the largest buffers are placed first, each in the slot that grows least among those whose
+  // buffers' lives (closed intervals of launches) miss its own, so small buffers fill the gaps big ones leave and
+  // buffers of one size class end up sharing. Within a size, by first use: first-fit over intervals in start order
+  // uses as few slots as the most buffers live at once.
+  temps.sort((x, y) => sum(y.need) - sum(x.need) || x.from - y.from);
   const slotOf = s.buffers.map(() => -1);
-  const slots: Dim[][] = [];
-  const slotSizes: number[][] = [];
-  const free = new Set<number>();
-
-  const starting = new Map<number, number[]>();
-  const ending = new Map<number, number[]>();
-  for (const b of temps) {
-    const t = Math.max(first[b.id]!, 0);
-    starting.set(t, [...(starting.get(t) ?? []), b.id]);
-    const end = Math.max(last[b.id]!, t);
-    ending.set(end, [...(ending.get(end) ?? []), b.id]);
-  }
-
-  for (let t = 0; t <= s.launches.length; t++) {
-    for (const id of starting.get(t) ?? []) {
-      const size = s.buffers[id]!.size;
-      const need = sizesAt(size);
-      const growth = (i: number) => need.reduce((acc, v, j) => acc + Math.max(0, v - slotSizes[i]![j]!), 0);
-      const total = (i: number) => slotSizes[i]!.reduce((a, b) => a + b, 0);
-      // least growth first, then the smallest slot (keep big ones for big buffers)
-      const slot = [...free].sort((a, b) => growth(a) - growth(b) || total(a) - total(b))[0] ?? slots.length;
-      if (slot === slots.length) {
-        slots.push([]);
-        slotSizes.push(need.map(() => 0));
-      }
-      free.delete(slot);
-      if (!slots[slot]!.some((d) => dimEq(d, size))) slots[slot]!.push(size);
-      slotSizes[slot] = slotSizes[slot]!.map((v, j) => Math.max(v, need[j]!));
-      slotOf[id] = slot;
+  const slots: { sizes: Dim[]; need: number[]; lives: [number, number][] }[] = [];
+  for (const t of temps) {
+    const fits = (i: number) => slots[i]!.lives.every(([a, b]) => t.to < a || b < t.from);
+    const growth = (i: number) => sum(t.need.map((v, j) => Math.max(0, v - slots[i]!.need[j]!)));
+    const candidates = slots.map((_, i) => i).filter(fits);
+    // least growth first, then the smallest slot (keep big ones for big buffers)
+    let slot = candidates.sort((a, b) => growth(a) - growth(b) || sum(slots[a]!.need) - sum(slots[b]!.need))[0];
+    // a new slot when every fitting one would grow by more than the buffer itself needs
+    if (slot === undefined || growth(slot) >= sum(t.need)) {
+      slot = slots.length;
+      slots.push({ sizes: [], need: t.need.map(() => 0), lives: [] });
     }
-    for (const id of ending.get(t) ?? []) free.add(slotOf[id]!);
+    const chosen = slots[slot]!;
+    if (!chosen.sizes.some((d) => dimEq(d, t.size))) chosen.sizes.push(t.size);
+    chosen.need = chosen.need.map((v, j) => Math.max(v, t.need[j]!));
+    chosen.lives.push([t.from, t.to]);
+    slotOf[t.id] = slot;
   }
-  return { slotOf, slots };
+  return { slotOf, slots: slots.map((x) => x.sizes) };
 }
 
 /** Bytes of each slot for bound symbols. */

@@ -6,6 +6,7 @@ import type { Graph } from '../ir/graph.ts';
 import * as fuseAttention from './fuse-attention.ts';
 import * as fuseEpilogue from './fuse-epilogue.ts';
 import * as fuseNorm from './fuse-norm.ts';
+import * as fuseQkv from './fuse-qkv.ts';
 import { graphRewrite, type Rule } from './rewrite.ts';
 
 export interface PassOptions {
@@ -13,7 +14,9 @@ export interface PassOptions {
   readonly fuseAttention?: boolean;
   /** matmul + bias (+ residual) (+ activation) → MatMulEpilogue (default on). */
   readonly fuseEpilogue?: boolean;
-  /** matmul + addends + LayerNorm → MatMulNorm (default off: see fuse-norm.ts). */
+  /** Linears sharing an input (q, k, v) → one matmul on concatenated weights (default on). */
+  readonly fuseQkv?: boolean;
+  /** matmul + addends + LayerNorm → MatMulNorm (default on: faster, see fuse-norm.ts). */
   readonly fuseNorm?: boolean;
 }
 
@@ -31,8 +34,10 @@ export const PASSES: readonly Pass[] = [
   // first: it needs the scores' matmul and adds as they are, before epilogue fusion absorbs them
   { name: 'fuse-attention', summary: fuseAttention.summary, option: 'fuseAttention', rules: fuseAttention.rules },
   { name: 'fuse-epilogue', summary: fuseEpilogue.summary, option: 'fuseEpilogue', rules: fuseEpilogue.rules },
+  // after the epilogue pass: it joins the Linears that pass made, and packs the attention reading them
+  { name: 'fuse-qkv', summary: fuseQkv.summary, option: 'fuseQkv', rules: fuseQkv.rules },
   // after the epilogue pass: it absorbs the LayerNorm into the finished matmul
-  { name: 'fuse-norm', summary: fuseNorm.summary, option: 'fuseNorm', rules: fuseNorm.rules, off: true },
+  { name: 'fuse-norm', summary: fuseNorm.summary, option: 'fuseNorm', rules: fuseNorm.rules },
 ];
 
 /** Applies one pass; returns the graph and how many times its rules fired. */

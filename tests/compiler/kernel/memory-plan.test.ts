@@ -36,7 +36,7 @@ test('shared slots hold buffers whose lives do not overlap, for every BERT head'
   checkPlan(scheduleGraph(compileGraph(BERT_SOURCE, { entry: 'BertForMaskedLM', config: SMALL, inputs: ['labels'] })));
 });
 
-test('BERT-base: the pool for B=1, S=128 is within 50% of the live maximum and a small part of one buffer each', () => {
+test('BERT-base: the pool for B=1, S=128 is within 25% of the live maximum and a small part of one buffer each', () => {
   const s = scheduleGraph(compileGraph(BERT_SOURCE, { entry: 'BertModel', config: {} }));
   const plan = planMemory(s);
   const r = memoryReport(s, plan, { B: 1, S: 128 });
@@ -44,14 +44,14 @@ test('BERT-base: the pool for B=1, S=128 is within 50% of the live maximum and a
   console.log(`\n  BERT-base B=1 S=128: weights ${mib(r.params)}, pool ${mib(r.pooled)} in ${r.slots} slots ` +
     `(live maximum ${mib(r.liveMax)}; ${mib(r.unshared)} with a buffer per intermediate), ${r.launches} launches of ${r.kernels} kernels`);
   assert.ok(r.pooled >= r.liveMax);
-  assert.ok(r.pooled <= 1.5 * r.liveMax, `pool ${r.pooled} vs live maximum ${r.liveMax}`);
+  assert.ok(r.pooled <= 1.25 * r.liveMax, `pool ${r.pooled} vs live maximum ${r.liveMax}`);
   assert.ok(r.pooled * 20 < r.unshared);
   assert.ok(r.params > 400 * 2 ** 20 && r.params < 440 * 2 ** 20);
   // one plan, every size: slots scale with the symbols
   const small = slotBytes(plan, { B: 1, S: 8 }).reduce((a, b) => a + b, 0);
   const big = slotBytes(plan, { B: 8, S: 512 }).reduce((a, b) => a + b, 0);
   assert.ok(small < r.pooled && r.pooled < big);
-  assert.ok(big <= 1.5 * memoryReport(s, plan, { B: 8, S: 512 }).liveMax);
+  assert.ok(big <= 1.25 * memoryReport(s, plan, { B: 8, S: 512 }).liveMax);
 });
 
 test.run();

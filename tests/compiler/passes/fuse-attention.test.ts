@@ -45,7 +45,7 @@ test('a fused graph survives JSON (how packages carry it)', () => {
   const back = graphFromJson(graphToJson(f));
   validateGraph(back);
   assert.is(printGraph(back), printGraph(f));
-  assert.match(printGraph(f), /attention\(.*\) \{scale: [0-9.]+, layout: "bshd"\}/);
+  assert.match(printGraph(f), /attention\(.*\) \{scale: [0-9.]+, layout: "bshd", packed: true\}/, 'q, k and v read from the fused QKV product');
 });
 
 const CASES: [string, Record<string, unknown>, string[], string | undefined, Record<string, number>][] = [

@@ -12,7 +12,7 @@ import { bert, countOp, fused, inputsFor, weightsFor } from './helpers.ts';
 
 test('BertModel: every Linear is one MatMulEpilogue; bias, residual and gelu are absorbed', () => {
   const g = bert('BertModel');
-  const f = fused(g, { fuseAttention: false });
+  const f = fused(g, { fuseAttention: false, fuseQkv: false, fuseNorm: false });
   const epi = graphNodes(f).filter((n) => n.op === Op.MatMulEpilogue);
   // per layer: q, k, v, attention output, intermediate, output; plus the pooler
   assert.is(epi.length, 6 * 2 + 1);
@@ -25,7 +25,7 @@ test('BertModel: every Linear is one MatMulEpilogue; bias, residual and gelu are
 for (const act of ['gelu', 'gelu_new', 'relu']) {
   test(`fused = unfused on the CPU, bit for bit: hidden_act=${act}`, () => {
     const g = bert('BertForSequenceClassification', { hidden_act: act });
-    const f = fused(g, { fuseAttention: false });
+    const f = fused(g, { fuseAttention: false, fuseQkv: false, fuseNorm: false });
     assert.ok(countOp(f, Op.MatMulEpilogue) > 0);
     const weights = weightsFor(g, 5);
     const x = inputsFor(g, { B: 2, S: 6 }, 9);
@@ -35,10 +35,10 @@ for (const act of ['gelu', 'gelu_new', 'relu']) {
   });
 }
 
-test('fuse-norm (opt-in): dense + bias + residual + LayerNorm is one MatMulNorm; results within 1e-4', () => {
+test('fuse-norm: dense + bias + residual + LayerNorm is one MatMulNorm; results within 1e-4', () => {
   const g = bert('BertModel', { intermediate_size: 37 });
-  assert.is(countOp(fused(g), Op.MatMulNorm), 0, 'off by default');
-  const f = fused(g, { fuseNorm: true });
+  assert.is(countOp(fused(g, { fuseNorm: false }), Op.MatMulNorm), 0, 'switchable');
+  const f = fused(g);
   assert.is(countOp(f, Op.MatMulNorm), 2 * 2);
   assert.is(countOp(f, Op.LayerNorm), 1, 'only the embeddings LayerNorm is left');
   const weights = weightsFor(g, 2);
