@@ -1,16 +1,17 @@
 /**
  * LayerNorm-into-matmul fusion: `layer_norm(matmul(a, W) + addends)` — BERT's dense + bias + residual + LayerNorm —
  * becomes one `Op.MatMulNorm`, whose kernel owns whole rows so it can normalise before writing (one launch and one
- * write of the row instead of two launches, a write and a read). Owning rows costs the matmul its 2-D tiling, so this
- * pass is off by default; `tests/runtime/webgpu/fused.test.ts` prints the measurement that decides it. Only for
- * weights without batch dims and a row length known at compile time (the kernel keeps the row in registers).
+ * write of the row instead of two launches, a write and a read). Owning rows costs the matmul its 2-D tiling; the
+ * register-blocked kernel (kernel/lower-matmul-norm.ts) still wins on SwiftShader at BERT-base sizes, so the pass is
+ * on by default (`scripts/bench-fusion.ts` measures it side by side). Only for weights without batch dims and a row
+ * length known at compile time (the kernel keeps the row in registers).
  */
 import { dimValue } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
 import { any, pat, type Rule } from './rewrite.ts';
 
-export const summary = 'matmul (+ addends) + LayerNorm → one matmul whose workgroups own whole rows (off by default)';
+export const summary = 'matmul (+ addends) + LayerNorm → one matmul whose workgroups own whole rows';
 
 const MAX_ROW = 4096;
 

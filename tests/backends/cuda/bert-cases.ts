@@ -7,7 +7,7 @@
 import type { HostTensor } from '../../../backends/tensor.ts';
 import { dimEval } from '../../../compiler/ir/dim.ts';
 import type { Graph } from '../../../compiler/ir/graph.ts';
-import { compileGraph } from '../../../compiler/pipeline.ts';
+import { compileGraph, optimizeGraph } from '../../../compiler/pipeline.ts';
 import { expectedParams } from '../../../runtime/cpu-model.ts';
 import { normalSampler, randomTensors } from '../../../runtime/weights/random-checkpoint.ts';
 import { BERT_SOURCE } from '../../specs/bert-helpers.ts';
@@ -35,6 +35,8 @@ export interface BertCase {
   readonly inputs: readonly string[];
   /** Symbol values of the inputs, when not ENV. */
   readonly env?: Readonly<Record<string, number>>;
+  /** Through every graph pass (fused attention, epilogues, joined QKV, LayerNorm in the matmul). */
+  readonly fused?: boolean;
 }
 
 const LABELS: Record<string, string[]> = {
@@ -75,6 +77,9 @@ export function bertCases(): BertCase[] {
     inputs: ['labels'],
     env: { ...ENV, S: 37 },
   });
+  // the fused kernels: packed flash attention (with and without a relative-position bias), joined QKV, LayerNorm in
+  // the matmul (rows shorter and longer than its 64 column threads), cross-attention's joined keys and values
+  for (const c of [cases[0]!, ...cases.slice(-3)]) cases.push({ ...c, title: `${c.title.replace(', head_mask', '')}, fused`, fused: true, inputs: c.inputs.filter((i) => i !== 'head_mask') });
   return cases;
 }
 
@@ -85,6 +90,7 @@ export function compileCase(c: BertCase): Graph {
   let g = graphs.get(c.title);
   if (!g) {
     g = compileGraph(BERT_SOURCE, { entry: c.entry, config: c.config, inputs: [...c.inputs] });
+    if (c.fused) g = optimizeGraph(g).graph;
     graphs.set(c.title, g);
   }
   return g;

@@ -54,13 +54,13 @@ for (const [hidden, heads, env] of [[48, 4, { B: 2, S: 33 }], [256, 4, { B: 1, S
   test(`fuse-norm on WebGPU: = CPU unfused, and its timing (hidden ${hidden})`, async () => {
     if (!(await gpu())) return;
     const g = bert('BertModel', { hidden_size: hidden, num_attention_heads: heads, intermediate_size: 2 * hidden + 3, max_position_embeddings: 64 });
-    const withNorm = fused(g, { fuseNorm: true });
+    const withNorm = fused(g);
     assert.is(countOp(withNorm, Op.MatMulNorm), 4);
     const weights = weightsFor(g, 3);
     const x = inputsFor(g, env, 8);
     const want = runGraph(g, x, weights);
     const normModel = await loadWebGpuModel(withNorm, weights);
-    const plainModel = await loadWebGpuModel(fused(g), weights);
+    const plainModel = await loadWebGpuModel(fused(g, { fuseNorm: false }), weights);
     try {
       const got = await normModel.forward(x);
       for (const name of Object.keys(want)) assertMatches(name, got[name]!, want[name]!, 1e-4);
