@@ -106,7 +106,7 @@ const check: Command = {
 
 const ir: Command = {
   summary: 'print the graph IR of one entry point',
-  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON\n      --fuse LIST      run the graph passes first: all, none, or some of attention,epilogue,qkv,norm`,
+  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON\n      --fuse LIST      run the graph passes first: all, none, or some of attention,epilogue,qkv,norm,add-norm`,
   options: { ...ENTRY_OPTIONS, json: { type: 'boolean' }, fuse: { type: 'string' } },
   run(values, positionals) {
     const traced = compileFrom(oneFile(positionals, 'model source'), values);
@@ -131,7 +131,7 @@ ${ENTRY_HELP}
   -t, --target NAME    backend that runs the graph: cpu (the reference executor; default), webgpu (WGSL kernels
                        in kernels/, launches and memory plan in program.json; Node needs the npm package webgpu),
                        or cuda (kernels.cu, PTX and sm_80/sm_90 cubins built by nvcc; runs through koffi + libcuda)
-      --fuse LIST      graph passes to run: all, none, or some of attention,epilogue,qkv,norm (default: all)
+      --fuse LIST      graph passes to run: all, none, or some of attention,epilogue,qkv,norm,add-norm (default: all)
       --no-fuse-attention  keep attention unfused (softmax and the S×S scores in memory)
       --report         print what a forward costs: kernels per encoder layer, dispatches, FLOPs, min bytes moved,
                        peak memory and largest live set, fusions fired (cuda: ptxas registers/shared/spills per

@@ -64,6 +64,7 @@ function flopsOf(n: Node, env: Readonly<Record<string, number>>): number {
     return 2 * size(n.shape) * dimEval(a.shape[a.shape.length - 1]!, env) + after * size(n.shape);
   }
   if (n.op === Op.Attention) return dimEval(attentionFlops(n), env);
+  if (n.op === Op.AddNorm) return size(n.shape) * (n.src.length - 3 + 8);
   if (ELEMENTWISE_OPS.has(n.op) || n.op === Op.Softmax || n.op === Op.LayerNorm) return size(n.shape) * (n.op === Op.LayerNorm ? 8 : n.op === Op.Softmax ? 4 : 1);
   return 0;
 }
@@ -79,6 +80,7 @@ export function reportOf(graph: Graph, schedule: Schedule, plan: MemoryPlan, env
   fusions['attention ops'] = nodes.filter((n) => n.op === Op.Attention).length;
   fusions['matmul epilogues'] = nodes.filter((n) => n.op === Op.MatMulEpilogue).length;
   fusions['matmul norms'] = nodes.filter((n) => n.op === Op.MatMulNorm).length;
+  fusions['sum norms'] = nodes.filter((n) => n.op === Op.AddNorm).length;
   fusions['joined projections'] = nodes.filter((n) => n.op === Op.Param && n.arg['concat'] && n.shape.length === 2).length;
   return {
     entry: graph.entry,

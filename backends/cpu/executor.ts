@@ -103,6 +103,12 @@ function evaluate(node: Node, src: HostTensor[], shape: number[], env: Env, weig
       for (const addend of src.slice(2, -2)) y = t(binary(Op.Add, node.dtype, shape, y, addend));
       return t(layerNorm(node.dtype, y, src[src.length - 2]!, src[src.length - 1]!, argNumber(node, 'eps'), acc));
     }
+    case Op.AddNorm: {
+      // the unfused adds in their order, then the LayerNorm: fusion changes no bit
+      let y = a;
+      for (const term of src.slice(1, -2)) y = t(binary(Op.Add, node.dtype, shape, y, term));
+      return t(layerNorm(node.dtype, y, src[src.length - 2]!, src[src.length - 1]!, argNumber(node, 'eps'), acc));
+    }
     case Op.Attention:
       return t(attention(node, env, a, b, c, src[3]!, src[4], acc));
     case Op.CrossEntropy: {

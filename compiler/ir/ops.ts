@@ -78,6 +78,8 @@ export enum Op {
   MatMulEpilogue = 'matmul_epilogue',
   /** src: [a, b, ...addends, weight, bias]; arg: { eps }; layer_norm(a·b + addend₀ + …) over the last axis */
   MatMulNorm = 'matmul_norm',
+  /** src: [...terms (each broadcasts to the result), weight, bias]; arg: { eps }; layer_norm(term₀ + term₁ + …) */
+  AddNorm = 'add_norm',
 
   // losses
   CrossEntropy = 'cross_entropy', // src: [logits [N, C], labels int [N]]; arg: { ignoreIndex }; mean over kept rows

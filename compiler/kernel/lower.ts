@@ -6,6 +6,7 @@ import type { Dim } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import { ELEMENTWISE_OPS, Op, REDUCE_OPS } from '../ir/ops.ts';
 import type { Launch, Storage } from './launch.ts';
+import { lowerAddNorm } from './lower-add-norm.ts';
 import { lowerAttention } from './lower-attention.ts';
 import { lowerElementwise, lowerFill } from './lower-elementwise.ts';
 import { lowerMatMul } from './lower-matmul.ts';
@@ -25,6 +26,8 @@ export interface LowerContext {
    * source with swapped strides instead): its source. Undefined for every other node.
    */
   transposedFrom(node: Node): Node | undefined;
+  /** For a gather of table rows that is not materialised (only AddNorm kernels read it): its [table, ids]. */
+  gatheredFrom(node: Node): readonly [Node, Node] | undefined;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {
@@ -54,6 +57,8 @@ export function lowerNode(node: Node, cx: LowerContext): Launch[] {
       return [lowerAttention(node, cx)];
     case Op.MatMulNorm:
       return [lowerMatMulNorm(node, cx)];
+    case Op.AddNorm:
+      return [lowerAddNorm(node, cx)];
     default:
       throw new Error(`kernel lowering: no kernel for ${node.op} (node %${node.id})`);
   }

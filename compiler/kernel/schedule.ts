@@ -4,11 +4,12 @@
  * Buffers are numbered here and nowhere else. Inputs, parameters and constant-shape constants get their own buffers
  * (filled per run, at load, at load); every other node gets a `temp` buffer, except a reshape, which aliases its
  * source (dense row-major data does not move when only the shape changes), and a transpose read only by matmuls,
- * which has none (the matmul reads its source transposed). Which temps may share memory is decided
+ * which has none (the matmul reads its source transposed), nor has a gather read only by AddNorm kernels (they look the
+ * rows up). Which temps may share memory is decided
  * afterwards, from this order, by memory-plan.ts. Equal kernels are interned, so a twelve-layer model has each
  * kernel once.
  */
-import { dimValue, type Dim, shapeSize } from '../ir/dim.ts';
+import { dimEq, dimValue, type Dim, shapeSize } from '../ir/dim.ts';
 import { type Graph, graphNodes, type Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
 import type { Kernel } from './ir.ts';
@@ -73,9 +74,24 @@ function elidedTransposes(graph: Graph, nodes: readonly Node[]): Set<number> {
   );
 }
 
+/** Gathers of table rows read only by AddNorm kernels, which look the rows up themselves (and their arange ids). */
+function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
+  const outputs = new Set(graph.outputs.map((o) => o.node.id));
+  const consumers = new Map<number, Node[]>();
+  for (const n of nodes) for (const s of n.src) consumers.set(s.id, [...(consumers.get(s.id) ?? []), n]);
+  const rowGather = (n: Node) => n.op === Op.Gather && n.dtype === 'f32' && n.src[0]!.shape.length === 2;
+  const readsRows = (c: Node, n: Node) => c.op === Op.AddNorm && c.src.indexOf(n) < c.src.length - 2 && dimEq(c.shape[c.shape.length - 1]!, n.shape[n.shape.length - 1]!);
+  const gathers = nodes.filter((n) => rowGather(n) && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => readsRows(c, n)));
+  // an arange read only by those gathers is the row index itself
+  const gone = new Set(gathers.map((n) => n.id));
+  const ranges = nodes.filter((n) => n.op === Op.Arange && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => gone.has(c.id)));
+  return new Set([...gone, ...ranges.map((n) => n.id)]);
+}
+
 export function scheduleGraph(graph: Graph): Schedule {
   const nodes = graphNodes(graph);
-  const elided = elidedTransposes(graph, nodes);
+  const gathers = elidedGathers(graph, nodes);
+  const elided = new Set([...elidedTransposes(graph, nodes), ...gathers]);
   const buffers: BufferSpec[] = [];
   const nodeBuffer = new Map<number, number>();
   const launches: Launch[] = [];
@@ -91,7 +107,8 @@ export function scheduleGraph(graph: Graph): Schedule {
       return id;
     },
     temp: (storage: Storage, size: Dim): number => add({ kind: 'temp', storage, size }),
-    transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) ? node.src[0]! : undefined),
+    transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
+    gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
   };
 
   for (const node of nodes) {

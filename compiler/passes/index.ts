@@ -3,6 +3,7 @@
  * list and the shared rewrite engine (rewrite.ts); `enabled` names the pipeline option that switches it off.
  */
 import type { Graph } from '../ir/graph.ts';
+import * as fuseAddNorm from './fuse-add-norm.ts';
 import * as fuseAttention from './fuse-attention.ts';
 import * as fuseEpilogue from './fuse-epilogue.ts';
 import * as fuseNorm from './fuse-norm.ts';
@@ -18,6 +19,8 @@ export interface PassOptions {
   readonly fuseQkv?: boolean;
   /** matmul + addends + LayerNorm → MatMulNorm (default on: faster, see fuse-norm.ts). */
   readonly fuseNorm?: boolean;
+  /** layer_norm(sum of terms, gathers included) → AddNorm (default on). */
+  readonly fuseAddNorm?: boolean;
 }
 
 export interface Pass {
@@ -38,6 +41,8 @@ export const PASSES: readonly Pass[] = [
   { name: 'fuse-qkv', summary: fuseQkv.summary, option: 'fuseQkv', rules: fuseQkv.rules },
   // after the epilogue pass: it absorbs the LayerNorm into the finished matmul
   { name: 'fuse-norm', summary: fuseNorm.summary, option: 'fuseNorm', rules: fuseNorm.rules },
+  // last: a LayerNorm still left reads a sum (BERT's embeddings)
+  { name: 'fuse-add-norm', summary: fuseAddNorm.summary, option: 'fuseAddNorm', rules: fuseAddNorm.rules },
 ];
 
 /** Applies one pass; returns the graph and how many times its rules fired. */

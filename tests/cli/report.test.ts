@@ -52,7 +52,7 @@ test('--report: every field, at B=1, S=128 by default; kernels per layer drop wi
   assert.match(field(fused, 'peak memory'), /^[\d.]+ [KM]?i?B +\(activations [\d.]+ [KM]?i?B in \d+ slots, weights .+, inputs .+\)$/);
   const ratio = Number(/, ([\d.]+)×\)$/.exec(field(fused, 'largest live set'))![1]);
   assert.ok(ratio >= 1 && ratio <= 1.25, `pool vs largest live set: ${ratio}`);
-  assert.match(field(fused, 'fusions fired'), /fuse-attention \d+×, fuse-epilogue \d+×, fuse-qkv \d+×, fuse-norm \d+×  →  2 attention ops, \d+ matmul epilogues/);
+  assert.match(field(fused, 'fusions fired'), /fuse-attention \d+×, fuse-epilogue \d+×, fuse-qkv \d+×, fuse-norm \d+×, fuse-add-norm 1×  →  2 attention ops, \d+ matmul epilogues, 4 matmul norms, 1 sum norms, 2 joined projections/);
   assert.is(field(unfused, 'fusions fired'), 'none (--fuse none)');
 });
 

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileGraph, compileKernels, optimizeGraph, type PassOptions } from '../../compiler/pipeline.ts';
+import { compileGraph, compileKernels, optimizeGraph, passOptions, type PassOptions } from '../../compiler/pipeline.ts';
 import { reportOf } from '../../compiler/report.ts';
 import { BERT_SOURCE } from '../specs/bert-helpers.ts';
 
@@ -20,7 +20,7 @@ function report(opts: PassOptions) {
 
 test('kernels per BERT-base layer: fused vs unfused', () => {
   const on = report({});
-  const off = report({ fuseAttention: false, fuseEpilogue: false, fuseQkv: false, fuseNorm: false });
+  const off = report(passOptions('none'));
   console.log(`\n  per layer: fused ${on.kernelsPerLayer} [${on.layerKernels.join(', ')}]\n  unfused ${off.kernelsPerLayer} [${off.layerKernels.join(', ')}]`);
   console.log(`  dispatches ${on.dispatches} vs ${off.dispatches}; min bytes ${(on.minBytes / 2 ** 20).toFixed(1)} vs ${(off.minBytes / 2 ** 20).toFixed(1)} MiB; peak ${(on.peakBytes / 2 ** 20).toFixed(1)} vs ${(off.peakBytes / 2 ** 20).toFixed(1)} MiB`);
   // QKV (1) + attention (1) + out-proj+bias+residual+LN (1) + FFN1+GELU (1) + FFN2+bias+residual+LN (1)
@@ -29,6 +29,8 @@ test('kernels per BERT-base layer: fused vs unfused', () => {
   assert.is(on.fusions['fuse-attention']! > 0 && on.fusions['attention ops'], 2);
   assert.is(on.fusions['joined projections'], 2);
   assert.is(on.fusions['matmul norms'], 4);
+  assert.is(on.fusions['sum norms'], 1, 'the embeddings');
+  assert.ok(on.dispatches <= off.dispatches - 2 * 21 - 6, `21 launches fewer per layer, 6 in the embeddings: ${on.dispatches} vs ${off.dispatches}`);
   assert.is(off.fusions['attention ops'], 0);
   assert.ok(on.minBytes < off.minBytes && on.peakBytes <= off.peakBytes);
   // without LayerNorm inside the matmul, two more launches; without the joined QKV, two more

@@ -16,6 +16,9 @@ const CASES: [string, Record<string, unknown>, string[], Record<string, number>,
   ['BertLMHeadModel', { is_decoder: true, add_cross_attention: true, position_embedding_type: 'relative_key' }, ['encoder_hidden_states'], { B: 2, S: 5, T: 3 }],
   ['BertLMHeadModel', { is_decoder: true, hidden_act: 'gelu_new' }, [], { B: 2, S: 3, P: 4 }, 'decode'],
   ['BertForSequenceClassification', { hidden_act: 'relu', num_attention_heads: 2 }, [], { B: 3, S: 9 }],
+  // the embeddings' AddNorm with a dense term (inputs_embeds), and with every lookup's ids bound (position_ids)
+  ['BertModel', {}, [], { B: 2, S: 6 }, 'forward_embeds'],
+  ['BertModel', {}, ['position_ids'], { B: 2, S: 6 }],
 ];
 
 async function timed(f: () => Promise<unknown>, runs = 3): Promise<number> {
