@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { liveness, memoryReport, planMemory, slotBytes } from '../../../compiler/kernel/memory-plan.ts';
 import { type Schedule, scheduleGraph } from '../../../compiler/kernel/schedule.ts';
-import { compileGraph } from '../../../compiler/pipeline.ts';
+import { compileGraph, optimizeGraph } from '../../../compiler/pipeline.ts';
 import { BERT_SOURCE } from '../../specs/bert-helpers.ts';
 
 function checkPlan(s: Schedule): void {
@@ -34,6 +34,21 @@ test('shared slots hold buffers whose lives do not overlap, for every BERT head'
     checkPlan(scheduleGraph(compileGraph(BERT_SOURCE, { entry, config: { ...SMALL, is_decoder: entry === 'BertLMHeadModel' } })));
   }
   checkPlan(scheduleGraph(compileGraph(BERT_SOURCE, { entry: 'BertForMaskedLM', config: SMALL, inputs: ['labels'] })));
+});
+
+test('the same for the fused graphs (packed attention, joined QKV, LayerNorm in the matmul, embeddings in one kernel)', () => {
+  for (const entry of ['BertModel', 'BertForPreTraining', 'BertLMHeadModel', 'BertForQuestionAnswering']) {
+    checkPlan(scheduleGraph(optimizeGraph(compileGraph(BERT_SOURCE, { entry, config: { ...SMALL, is_decoder: entry === 'BertLMHeadModel' } })).graph));
+  }
+});
+
+test('BERT-base through every pass: the pool within 25% of the live maximum at small, typical and large sizes', () => {
+  const s = scheduleGraph(optimizeGraph(compileGraph(BERT_SOURCE, { entry: 'BertModel', config: {} })).graph);
+  const plan = planMemory(s);
+  for (const env of [{ B: 1, S: 8 }, { B: 1, S: 128 }, { B: 8, S: 512 }]) {
+    const r = memoryReport(s, plan, env);
+    assert.ok(r.pooled >= r.liveMax && r.pooled <= 1.25 * r.liveMax, `${JSON.stringify(env)}: pool ${r.pooled} vs live maximum ${r.liveMax}`);
+  }
 });
 
 test('BERT-base: the pool for B=1, S=128 is within 25% of the live maximum and a small part of one buffer each', () => {
