@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { emitGlue } from '../../../backends/glue/emit-glue.ts';
 import { jsName, manifestOf, pascalName, rangeTexts } from '../../../backends/glue/manifest.ts';
-import { compileGraph, parseSource } from '../../../compiler/pipeline.ts';
+import { compileGraph, optimizeGraph, parseSource } from '../../../compiler/pipeline.ts';
 import { BERT_SOURCE, compileBert } from '../../specs/bert-helpers.ts';
 import { SMALL } from './helpers.ts';
 
@@ -69,3 +69,12 @@ test('optional inputs: absent unless asked for (--with), then required; a loss i
 });
 
 test.run();
+
+test('a fused graph (joined QKV: derived parameters) lists the checkpoint tensors by their HF names, each once', () => {
+  const graph = compileBert('BertModel', SMALL, {});
+  const fusedManifest = manifestOf(optimizeGraph(graph).graph, { source: 'specs/bert.dsl', target: 'cpu', ranges: {} });
+  const plain = manifestOf(graph, { source: 'specs/bert.dsl', target: 'cpu', ranges: {} });
+  const names = (m: typeof plain) => m.params.map((p) => p.name);
+  assert.ok(names(fusedManifest).every((n) => !n.startsWith('concat(')));
+  assert.equal([...names(fusedManifest)].sort(), [...names(plain)].sort());
+});
