@@ -63,7 +63,7 @@ export function lowerAttention(node: Node, cx: LowerContext): Launch {
   const base = (name: string, len: Dim, width: Dim, which?: 0 | 1 | 2, dims = a): [Expr, Expr] => {
     const [sb, sh, sp] = attentionStrides(dims, len, width, dimMul).map((d, i) => strideExpr(lb, `${name}${i}`, d)) as [Expr, Expr, Expr];
     const at = E.add(E.mul(b, sb), E.mul(h, sh));
-    const packedAt = which ? E.add(at, strideExpr(lb, `${name}_off`, attentionOffset(a, which, width, dimMul))) : at;
+    const packedAt = which && dims.packed ? E.add(at, strideExpr(lb, `${name}_off`, attentionOffset(a, which, width, dimMul))) : at;
     return [kb.let(`${name}_base`, packedAt), sp];
   };
   const [qBase, qStep] = base('qs', a.s, a.d);
