@@ -12,6 +12,7 @@ import { lowerMatMul } from './lower-matmul.ts';
 import { lowerMatMulNorm } from './lower-matmul-norm.ts';
 import { lowerGather, lowerMovement } from './lower-movement.ts';
 import { lowerReduce } from './lower-reduce.ts';
+import type { Tuning } from './tuning.ts';
 import { lowerCrossEntropy, lowerLayerNorm, lowerSoftmax } from './lower-rows.ts';
 
 /** What a lowering may ask of the schedule. */
@@ -25,6 +26,8 @@ export interface LowerContext {
    * source with swapped strides instead): its source. Undefined for every other node.
    */
   transposedFrom(node: Node): Node | undefined;
+  /** Tile sizes of the GEMM and attention kernels; their defaults when absent. */
+  readonly tuning?: Tuning;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {

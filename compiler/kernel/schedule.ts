@@ -15,6 +15,7 @@ import type { Kernel } from './ir.ts';
 import { type Launch, type Storage, storageOf } from './launch.ts';
 import { constValue } from './lower-elementwise.ts';
 import { lowerNode } from './lower.ts';
+import type { Tuning } from './tuning.ts';
 import { validateKernel } from './validate.ts';
 
 export type BufferKind = 'input' | 'param' | 'const' | 'temp';
@@ -73,7 +74,8 @@ function elidedTransposes(graph: Graph, nodes: readonly Node[]): Set<number> {
   );
 }
 
-export function scheduleGraph(graph: Graph): Schedule {
+/** `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
+export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Schedule {
   const nodes = graphNodes(graph);
   const elided = elidedTransposes(graph, nodes);
   const buffers: BufferSpec[] = [];
@@ -92,6 +94,7 @@ export function scheduleGraph(graph: Graph): Schedule {
     },
     temp: (storage: Storage, size: Dim): number => add({ kind: 'temp', storage, size }),
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) ? node.src[0]! : undefined),
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
   };
 
   for (const node of nodes) {
