@@ -15,6 +15,7 @@ import { loadCpuModel } from '../runtime/cpu-model.ts';
 import { readJsonConfig } from '../runtime/weights/hf-config.ts';
 import { buildPackage, TARGETS } from './build.ts';
 import { cudaResourceText, DEFAULT_DIMS, reportDims, reportText } from './report.ts';
+import { tuningReportText } from './tune-cache.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -33,7 +34,7 @@ const ENTRY_OPTIONS = {
   with: { type: 'string', multiple: true },
 } as const;
 
-const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
+export const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
       --fn NAME        function of the module (default forward; e.g. decode for a KV-cache step)
   -c, --config FILE    HF config.json whose values override the config's defaults
       --set KEY=VALUE  override one config field or entry argument (repeatable),
@@ -153,7 +154,20 @@ function buildCommand(file: string, values: Values, out: string): string {
   return [...parts, '--out', q(out)].join(' ');
 }
 
-const build: Command = {
+/**
+ * The graph `dslc build` compiles for these options: the entry traced, then the graph passes (attention and epilogue
+ * fusion by default; --fuse none keeps the traced graph). `dslc bench` builds its variants through here too, so a
+ * build flag means the same in both.
+ */
+export function buildGraph(file: string, values: Values): { traced: ReturnType<typeof compileWithSource>; graph: Graph; fired: Record<string, number>; fuse: string } {
+  const traced = compileWithSource(file, values);
+  const fuse = (values['fuse'] as string | undefined) ?? 'attention,epilogue';
+  const passes = passOptions(fuse);
+  const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+  return { traced, graph, fired, fuse: `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}` };
+}
+
+export const build: Command = {
   summary: 'compile an entry point into an importable package (typed glue, bundle, manifest, graph)',
   usage: BUILD_HELP,
   options: {
@@ -169,14 +183,12 @@ const build: Command = {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
     if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
-    const traced = compileWithSource(file, values);
-    // the graph passes run by default (attention and epilogue fusion); --fuse none keeps the traced graph
-    const fuse = (values['fuse'] as string | undefined) ?? 'attention,epilogue';
-    const passes = passOptions(fuse);
-    const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+    const { traced, graph, fired, fuse } = buildGraph(file, values);
     if (values['report'] || values['report-dims'] !== undefined) {
       const env = reportDims(graph, values['report-dims'] as string | undefined);
-      console.log(reportText(graph, env, fired, `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}`));
+      console.log(reportText(graph, env, fired, fuse));
+      const tuned = tuningReportText();
+      if (tuned && target === 'webgpu') console.log(tuned);
       if (target === 'cuda') console.log(await cudaResourceText(graph));
       if (values['out'] === undefined) return 0;
     }
@@ -251,5 +263,7 @@ const run: Command = {
     return 0;
   },
 };
+
+export type { Values };
 
 export const COMMANDS: Readonly<Record<string, Command>> = { check, ir, build, run };
