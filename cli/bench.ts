@@ -20,7 +20,7 @@ import { reportDims } from './report.ts';
 import { deviceTuning } from './tune.ts';
 
 /** Build options a variant may change: all of `dslc build`'s but where the package goes and the report. */
-const VARIANT_OPTIONS = Object.fromEntries(Object.entries(build.options).filter(([k]) => !['out', 'target', 'report', 'report-dims'].includes(k)));
+const VARIANT_OPTIONS = Object.fromEntries(Object.entries(build.options).filter(([k]) => !['out', 'target', 'report', 'report-dims', 'no-cache'].includes(k)));
 
 /** `--fuse none --set "a=b c"` → ['--fuse', 'none', '--set', 'a=b c'] (double or single quotes group words). */
 export function splitFlags(text: string): string[] {

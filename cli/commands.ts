@@ -14,6 +14,7 @@ import { rangeTexts } from '../backends/glue/manifest.ts';
 import { loadCpuModel } from '../runtime/cpu-model.ts';
 import { readJsonConfig } from '../runtime/weights/hf-config.ts';
 import { buildPackage, TARGETS } from './build.ts';
+import { buildKey, restoreBuild, storeBuild } from './build-cache.ts';
 import { cudaResourceText, DEFAULT_DIMS, reportDims, reportText } from './report.ts';
 import { tuningReportText } from './tune-cache.ts';
 
@@ -138,6 +139,8 @@ ${ENTRY_HELP}
                        peak memory and largest live set, fusions fired (cuda: ptxas registers/shared/spills per
                        kernel). Builds no package unless --out is given
       --report-dims D  symbol values for the report (default ${DEFAULT_DIMS}), e.g. B=8,S=512
+      --no-cache       build even when the build cache (~/.cache/dslc/builds; DSLC_CACHE_DIR) has this exact build
+                       (same source, config, options and compiler)
 
 example:
   dslc build specs/bert.dsl --entry BertForMaskedLM --config ckpt/config.json --out generated/bert
@@ -178,11 +181,20 @@ export const build: Command = {
     'no-fuse-attention': { type: 'boolean' },
     report: { type: 'boolean' },
     'report-dims': { type: 'string' },
+    'no-cache': { type: 'boolean' },
   },
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
     if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
+    const reporting = values['report'] || values['report-dims'] !== undefined;
+    const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
+    const key = values['no-cache'] || reporting ? undefined : buildKey(file, values, out);
+    const hit = key && restoreBuild(key, out);
+    if (hit) {
+      console.log(`${hit.summary} (unchanged: copied from the build cache)`);
+      return 0;
+    }
     const { traced, graph, fired, fuse } = buildGraph(file, values);
     if (values['report'] || values['report-dims'] !== undefined) {
       const env = reportDims(graph, values['report-dims'] as string | undefined);
@@ -193,10 +205,11 @@ export const build: Command = {
       if (values['out'] === undefined) return 0;
     }
     const { src, program } = traced;
-    const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
     const ranges = rangeTexts(program, src.text, graph.entry);
     const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out) });
-    console.log(`built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs; ${files.length} files)`);
+    const summary = `built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs; ${files.length} files)`;
+    if (!values['no-cache']) storeBuild(buildKey(file, values, out), out, files, summary);
+    console.log(summary);
     return 0;
   },
 };
