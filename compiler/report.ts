@@ -104,7 +104,7 @@ export interface LaunchCost {
 }
 
 /**
- * FLOPs and least bytes of each launch, in schedule order (a node lowered to several launches has its FLOPs on
+ * FLOPs and least bytes of each launch (a gather counts the table rows it reads), in schedule order (a node lowered to several launches has its FLOPs on
  * the first), for per-kernel rates and arithmetic intensity in `dslc bench`.
  */
 export function launchCosts(schedule: Schedule, env: Readonly<Record<string, number>>): LaunchCost[] {
@@ -113,7 +113,11 @@ export function launchCosts(schedule: Schedule, env: Readonly<Record<string, num
   return schedule.launches.map((l) => {
     const first = !counted.has(l.node);
     counted.add(l.node);
-    const bytes = [...new Set(l.buffers)].reduce((s, id) => s + WORD * dimEval(schedule.buffers[id]!.size, env), 0);
-    return { kernel: l.kernel.name, flops: first ? flopsOf(nodes.get(l.node)!, env) : 0, bytes };
+    const node = nodes.get(l.node)!;
+    // a gather reads only the rows it picks (as many elements as it writes), not its whole table
+    const table = node.op === Op.Gather ? schedule.nodeBuffer.get(node.src[0]!.id) : undefined;
+    const size = (id: number) => WORD * dimEval(id === table ? schedule.buffers[schedule.nodeBuffer.get(node.id)!]!.size : schedule.buffers[id]!.size, env);
+    const bytes = [...new Set(l.buffers)].reduce((s, id) => s + size(id), 0);
+    return { kernel: l.kernel.name, flops: first ? flopsOf(node, env) : 0, bytes };
   });
 }
