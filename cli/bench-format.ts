@@ -48,7 +48,7 @@ export function variantText(v: VariantResult): string {
   const head = `${v.entry} at ${dimsText(v.dims)} [${v.label}]: ${t.dispatches} dispatches, median of ${v.reps} (${v.timer === 'timestamp' ? 'GPU timestamps per kernel' : v.timer === 'submit' ? 'one submit-and-wait per kernel' : 'CUDA events'})`;
   const total = ['total', String(t.dispatches), fixed(t.kernelMs, 3), '100%', fixed(t.gflops, 2), fixed(t.bytes / (t.kernelMs * 1e6), 2), fixed(t.flops / t.bytes, 1), '-'];
   const body = textTable(KERNEL_COLUMNS, [...v.kernels.map(kernelCells), total]);
-  return `${head}\n${body}\n  whole forward (one submission, outputs read back): ${fixed(t.forwardMs, 3)} ms; ${fixed(t.flops / 1e9, 3)} GFLOP`;
+  return `${head}\n${body}\n  whole forward (one submission, outputs read back): ${fixed(t.forwardMs, 3)} ms; ${fixed(t.flops / 1e9, 3)} GFLOP\n  tiles: ${v.tiles}`;
 }
 
 /** Baseline and variants side by side, per kernel name and in total; ratios are variant ÷ baseline time. */

@@ -7,11 +7,12 @@ import type { HostTensor } from '../backends/tensor.ts';
 import { programOf } from '../backends/wgsl/program.ts';
 import { dimEval } from '../compiler/ir/dim.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
+import type { Schedule } from '../compiler/kernel/schedule.ts';
 import { compileKernels } from '../compiler/pipeline.ts';
 import { launchCosts } from '../compiler/report.ts';
-import type { Tuning } from '../compiler/kernel/tuning.ts';
+import { type Tuning, tuningText } from '../compiler/kernel/tuning.ts';
 import { expectedParams } from '../runtime/cpu-model.ts';
-import type { Profile } from '../runtime/profile.ts';
+import { launchMedians, median, type Profile } from '../runtime/profile.ts';
 import type { GpuContext } from '../runtime/webgpu/context.ts';
 import { WebGpuModel } from '../runtime/webgpu/model.ts';
 import { normalSampler, randomTensors } from '../runtime/weights/random-checkpoint.ts';
@@ -41,6 +42,8 @@ export interface VariantResult {
   readonly dims: Readonly<Record<string, number>>;
   readonly timer: Profile['timer'];
   readonly reps: number;
+  /** The GEMM and attention tiles the variant ran with. */
+  readonly tiles: string;
   readonly kernels: readonly KernelRow[];
   readonly totals: {
     readonly dispatches: number;
@@ -98,35 +101,59 @@ export interface VariantOptions {
   readonly label: string;
   readonly dims: Readonly<Record<string, number>>;
   readonly tuning: Tuning;
-  readonly reps: number;
-  readonly warmup: number;
   readonly timer?: 'timestamp' | 'submit';
-  readonly roofline?: Roofline;
 }
 
-/** Compiles, loads with random weights, profiles and summarises one variant's graph. */
-export async function benchVariant(context: GpuContext, graph: Graph, opts: VariantOptions): Promise<VariantResult> {
+/** A variant compiled and loaded with random weights, ready to be profiled a repetition at a time. */
+export interface LoadedVariant {
+  readonly opts: VariantOptions;
+  readonly graph: Graph;
+  readonly schedule: Schedule;
+  readonly model: WebGpuModel;
+  readonly inputs: Record<string, HostTensor>;
+}
+
+export async function loadVariant(context: GpuContext, graph: Graph, opts: VariantOptions): Promise<LoadedVariant> {
   const { schedule, plan } = compileKernels(graph, { tuning: opts.tuning });
-  const program = programOf(schedule, plan);
   const weights = new Map(Object.entries(randomTensors(expectedParams(graph), { seed: 1 })).map(([k, t]) => [k, t.data as Float32Array | Int32Array]));
-  const model = await WebGpuModel.load(graph, program, weights, { context });
-  let profile: Profile;
-  try {
-    profile = await model.profile(benchInputs(graph, opts.dims), { reps: opts.reps, warmup: opts.warmup, ...(opts.timer ? { timer: opts.timer } : {}) });
-  } finally {
-    model.dispose();
+  const model = await WebGpuModel.load(graph, programOf(schedule, plan), weights, { context });
+  return { opts, graph, schedule, model, inputs: benchInputs(graph, opts.dims) };
+}
+
+/**
+ * Profiles the variants `reps` times, taking turns (one repetition of each, then the next), so that a slow spell of
+ * a shared machine falls on all of them alike and their ratios stay meaningful; then summarises each.
+ */
+export async function profileVariants(variants: readonly LoadedVariant[], reps: number, warmup: number, roofline?: Roofline): Promise<VariantResult[]> {
+  const runs: Profile[][] = variants.map(() => []);
+  for (let r = 0; r < reps; r++) {
+    for (const [i, v] of variants.entries()) {
+      runs[i]!.push(await v.model.profile(v.inputs, { reps: 1, warmup: r === 0 ? warmup : 0, ...(v.opts.timer ? { timer: v.opts.timer } : {}) }));
+    }
   }
-  const costs = launchCosts(schedule, opts.dims);
+  return variants.map((v, i) => summarise(v, mergeProfiles(runs[i]!), roofline));
+}
+
+/** Profiles of one repetition each → one profile with every sample and the medians. */
+export function mergeProfiles(runs: readonly Profile[]): Profile {
+  const first = runs[0]!;
+  const samples = first.launches.map((_, j) => runs.flatMap((p) => p.launches[j]!.samples));
+  return { timer: first.timer, reps: runs.length, launches: launchMedians(first.launches.map((l) => l.launch), samples), forwardMs: median(runs.map((p) => p.forwardMs)) };
+}
+
+function summarise(v: LoadedVariant, profile: Profile, roofline?: Roofline): VariantResult {
+  const costs = launchCosts(v.schedule, v.opts.dims);
   const launches = profile.launches.map((l) => ({ ...costs[l.launch]!, ms: l.ms }));
-  const kernels = kernelRows(launches, opts.roofline);
+  const kernels = kernelRows(launches, roofline);
   const flops = launches.reduce((s, l) => s + l.flops, 0);
   const kernelMs = launches.reduce((s, l) => s + l.ms, 0);
   return {
-    label: opts.label,
-    entry: graph.entry,
-    dims: opts.dims,
+    label: v.opts.label,
+    entry: v.graph.entry,
+    dims: v.opts.dims,
     timer: profile.timer,
     reps: profile.reps,
+    tiles: tuningText(v.opts.tuning),
     kernels,
     totals: {
       dispatches: launches.length,

@@ -14,12 +14,13 @@ import { profilingContext } from '../runtime/webgpu/profile.ts';
 import { benchChart } from './bench-chart.ts';
 import { type BenchReport, compareText, rooflineText, variantText } from './bench-format.ts';
 import { measureRoofline, type Roofline } from './bench-kernels.ts';
-import { benchVariant, type VariantResult } from './bench-run.ts';
+import { type LoadedVariant, loadVariant, profileVariants, type VariantResult } from './bench-run.ts';
 import { build, buildGraph, type Command, ENTRY_HELP, type Values } from './commands.ts';
 import { reportDims } from './report.ts';
+import { parseTiles } from './tiles.ts';
 import { deviceTuning } from './tune.ts';
 
-/** Build options a variant may change: all of `dslc build`'s but where the package goes and the report. */
+/** Build options a variant may change: all of `dslc build`'s (--fuse, --tiles, ...) but where the package goes and the report. */
 const VARIANT_OPTIONS = Object.fromEntries(Object.entries(build.options).filter(([k]) => !['out', 'target', 'report', 'report-dims', 'no-cache'].includes(k)));
 
 /** `--fuse none --set "a=b c"` → ['--fuse', 'none', '--set', 'a=b c'] (double or single quotes group words). */
@@ -84,16 +85,25 @@ export async function runBench(file: string, values: Values, opts: BenchOptions 
     const origin = tuned ? (tuned.searched ? 'searched now' : `cached ${tuned.entry.date.slice(0, 10)}`) : 'defaults (--no-tuning)';
     log(`tiles: ${tuningText(tuning)} (${origin})`);
     let roofline: Roofline | undefined;
+    let results: VariantResult[];
     if (!values['no-roofline']) {
       roofline = await measureRoofline(context, tuned ? [DEFAULT_TUNING, tuning] : [DEFAULT_TUNING]);
       log(rooflineText(roofline));
     }
-    const results: VariantResult[] = [];
-    for (const v of variants) {
-      const r = await benchVariant(context, v.graph, { label: v.label, dims, tuning, reps, warmup, ...(timer ? { timer: timer as 'timestamp' | 'submit' } : {}), ...(roofline ? { roofline } : {}) });
-      log(`\n${variantText(r)}`);
-      results.push(r);
+    const loaded: LoadedVariant[] = [];
+    try {
+      for (const v of variants) {
+        // a variant may name its own tiles (--compare "--tiles matmul=32/2/16"); 'cached' is this adapter's search
+        const own = typeof v.values['tiles'] === 'string' ? parseTiles(v.values['tiles']) : undefined;
+        const tiles = own === undefined ? tuning : own === 'cached' ? (tuned?.entry.tuning ?? (await deviceTuning(context, false, { log })).entry.tuning) : own;
+        loaded.push(await loadVariant(context, v.graph, { label: v.label, dims, tuning: tiles, ...(timer ? { timer: timer as 'timestamp' | 'submit' } : {}) }));
+      }
+      log(`\nprofiling ${loaded.length} variant${loaded.length > 1 ? 's, taking turns' : ''}: ${warmup} warm-up forward${warmup === 1 ? '' : 's'}, ${reps} repetition${reps === 1 ? '' : 's'}...`);
+      results = await profileVariants(loaded, reps, warmup, roofline);
+    } finally {
+      for (const l of loaded) l.model.dispose();
     }
+    for (const r of results) log(`\n${variantText(r)}`);
     if (results.length > 1) log(`\n${compareText(results)}`);
     const report: BenchReport = {
       format: 'dslc-bench/1',
@@ -127,6 +137,7 @@ ${ENTRY_HELP}
       --fuse LIST      graph passes, as for dslc build (and any other build flag)
       --dims D         symbol values (default B=1,S=128)
       --reps N         timed repetitions per kernel (default 5); --warmup N untimed forwards first (default 1)
+      --tiles T        GEMM/attention tiles instead of the cached ones: default or matmul=TILE/PER/SLAB,attention=ROWS
       --timer T        timestamp or submit (default: timestamp when the adapter has it)
       --compare FLAGS  also run a variant built with these build flags, e.g. --compare "--fuse none" (repeatable)
       --tune           search the tiles on this adapter again and cache the choice; --no-tuning: default tiles

@@ -16,6 +16,7 @@ import { readJsonConfig } from '../runtime/weights/hf-config.ts';
 import { buildPackage, TARGETS } from './build.ts';
 import { buildKey, restoreBuild, storeBuild } from './build-cache.ts';
 import { cudaResourceText, DEFAULT_DIMS, reportDims, reportText } from './report.ts';
+import { resolveTiles } from './tiles.ts';
 import { tuningReportText } from './tune-cache.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -139,6 +140,8 @@ ${ENTRY_HELP}
                        peak memory and largest live set, fusions fired (cuda: ptxas registers/shared/spills per
                        kernel). Builds no package unless --out is given
       --report-dims D  symbol values for the report (default ${DEFAULT_DIMS}), e.g. B=8,S=512
+      --tiles T        GEMM and attention tiles of the webgpu kernels: default, cached (what 'dslc bench --tune'
+                       chose for this machine's adapter), or e.g. matmul=32/2/16,attention=32 (tile/per-thread/k-slab)
       --no-cache       build even when the build cache (~/.cache/dslc/builds; DSLC_CACHE_DIR) has this exact build
                        (same source, config, options and compiler)
 
@@ -150,7 +153,7 @@ example:
 function buildCommand(file: string, values: Values, out: string): string {
   const q = (s: string): string => (/^[\w./=:@,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = ['dslc build', q(file)];
-  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse']) {
+  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse', 'tiles']) {
     const v = values[key];
     for (const x of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) parts.push(`--${key}`, q(x));
   }
@@ -182,6 +185,7 @@ export const build: Command = {
     report: { type: 'boolean' },
     'report-dims': { type: 'string' },
     'no-cache': { type: 'boolean' },
+    tiles: { type: 'string' },
   },
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
@@ -189,7 +193,11 @@ export const build: Command = {
     if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
     const reporting = values['report'] || values['report-dims'] !== undefined;
     const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
-    const key = values['no-cache'] || reporting ? undefined : buildKey(file, values, out);
+    if (values['tiles'] !== undefined && target !== 'webgpu') throw new UserError(`--tiles applies to --target webgpu, not ${target}`);
+    const tuning = typeof values['tiles'] === 'string' ? await resolveTiles(values['tiles']) : undefined;
+    // the tiles themselves are hashed: 'cached' may name other tiles after a new search
+    const keyed = tuning ? { ...values, tiles: JSON.stringify(tuning) } : values;
+    const key = values['no-cache'] || reporting ? undefined : buildKey(file, keyed, out);
     const hit = key && restoreBuild(key, out);
     if (hit) {
       console.log(`${hit.summary} (unchanged: copied from the build cache)`);
@@ -200,15 +208,15 @@ export const build: Command = {
       const env = reportDims(graph, values['report-dims'] as string | undefined);
       console.log(reportText(graph, env, fired, fuse));
       const tuned = tuningReportText();
-      if (tuned && target === 'webgpu') console.log(tuned);
+      if (tuned) console.log(tuned);
       if (target === 'cuda') console.log(await cudaResourceText(graph));
       if (values['out'] === undefined) return 0;
     }
     const { src, program } = traced;
     const ranges = rangeTexts(program, src.text, graph.entry);
-    const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out) });
+    const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out), ...(tuning ? { tuning } : {}) });
     const summary = `built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs; ${files.length} files)`;
-    if (!values['no-cache']) storeBuild(buildKey(file, values, out), out, files, summary);
+    if (key) storeBuild(key, out, files, summary);
     console.log(summary);
     return 0;
   },

@@ -70,5 +70,5 @@ export function tuningReportText(): string | undefined {
   const entries = Object.entries(readTunings());
   if (entries.length === 0) return undefined;
   const lines = entries.map(([adapter, e]) => `    ${adapter}: ${tuningText(e.tuning)} (searched ${e.date.slice(0, 10)})`);
-  return [`  autotuned tiles (dslc bench --tune; ${tuningPath()}):`, ...lines].join('\n');
+  return [`  autotuned WebGPU tiles (dslc bench --tune; used by --tiles cached; ${tuningPath()}):`, ...lines].join('\n');
 }

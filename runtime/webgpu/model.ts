@@ -199,9 +199,11 @@ export class WebGpuModel {
    * launch and per whole forward. Not to be overlapped with other calls of this model.
    */
   async profile(inputs: Readonly<Record<string, HostTensor>>, opts: WebGpuProfileOptions = {}): Promise<Profile> {
-    await this.forward(inputs); // checks the inputs, sizes the buffers and leaves the inputs on the device
+    // checks the inputs, sizes the buffers and leaves the inputs on the device; it is also the first warm-up forward
+    await this.forward(inputs);
+    const warmup = Math.max(0, (opts.warmup ?? 1) - 1);
     return scoped(this.context.device, 'profiling the model', () =>
-      timeLaunches(this.context, this.dispatcher, this.program.launches.length, () => this.forward(inputs), opts),
+      timeLaunches(this.context, this.dispatcher, this.program.launches.length, () => this.forward(inputs), { ...opts, warmup }),
     );
   }
 

@@ -58,7 +58,7 @@ test('dslc build --report --target webgpu shows the cached tiles per adapter', (
     timeout: 120_000,
   });
   assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /autotuned tiles \(dslc bench --tune;/);
+  assert.match(r.stdout, /autotuned WebGPU tiles \(dslc bench --tune;/);
   assert.match(r.stdout, /Some GPU \(acme, future\): matmul 32×32 tiles/);
 });
 
