@@ -64,6 +64,8 @@ function write(path: string, text: string, what: string): void {
 
 export interface BenchOptions {
   readonly log?: (line: string) => void;
+  /** A roofline measured earlier in this run (it belongs to the device, not the model): not measured again. */
+  readonly roofline?: Roofline;
 }
 
 /** Measures the baseline and every --compare variant; prints as it goes and returns the report. */
@@ -86,10 +88,9 @@ export async function runBench(file: string, values: Values, opts: BenchOptions 
     log(`tiles: ${tuningText(tuning)} (${origin})`);
     let roofline: Roofline | undefined;
     let results: VariantResult[];
-    if (!values['no-roofline']) {
-      roofline = await measureRoofline(context, tuned ? [DEFAULT_TUNING, tuning] : [DEFAULT_TUNING]);
-      log(rooflineText(roofline));
-    }
+    if (opts.roofline) roofline = opts.roofline;
+    else if (!values['no-roofline']) roofline = await measureRoofline(context, tuned ? [DEFAULT_TUNING, tuning] : [DEFAULT_TUNING]);
+    if (roofline) log(`${rooflineText(roofline)}${opts.roofline ? ' (measured earlier in this run)' : ''}`);
     const loaded: LoadedVariant[] = [];
     try {
       for (const v of variants) {
