@@ -40,7 +40,7 @@ function roofPanel(r: BenchReport, x0: number, y0: number): string[] {
   for (let e = Math.log10(ylo); e <= Math.log10(yhi); e++) {
     out.push(`<line x1="${x0}" y1="${num(sy(10 ** e))}" x2="${x0 + PANEL}" y2="${num(sy(10 ** e))}" stroke="#eee"/>`, text(x0 - 36, sy(10 ** e) + 4, `1e${e}`, 'font-size="11"'));
   }
-  out.push(text(x0 + PANEL / 2 - 40, y0 + PANEL + 34, 'FLOP / byte'), text(x0 - 44, y0 - 2, 'GFLOP/s', 'font-size="11"'));
+  out.push(text(x0 + PANEL / 2 - 40, y0 + PANEL + 34, 'FLOP / byte'), text(x0 + 6, y0 + 14, 'GFLOP/s', 'font-size="11"'));
   if (roof) {
     const clampX = (v: number) => Math.max(xlo, Math.min(xhi, v));
     const a = clampX(ylo / roof.gbs);
