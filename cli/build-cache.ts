@@ -3,16 +3,18 @@
  * key is a SHA-256 of everything the output depends on — the model source's text, the config file's text, every
  * build option (the output folder included: the glue quotes the command line), and the compiler itself (the text of
  * every file of dsl/, compiler/, backends/, runtime/ and cli/, so any change to the compiler misses). A rebuild with
- * nothing changed copies the stored files instead of compiling, tracing, emitting and bundling again.
+ * nothing changed copies the stored files instead of compiling, tracing, emitting and bundling again. The 64 most
+ * recently used builds are kept.
  *
  * @example
  * const key = buildKey('specs/bert.dsl', values, 'generated/bert');
  * restoreBuild(key, 'generated/bert') ?? storeBuild(key, 'generated/bert', await compileEverything());
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { UserError } from '../dsl/errors.ts';
 import { cacheDir } from './cache-dir.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,11 +78,16 @@ export function restoreBuild(key: string, out: string): Stored | undefined {
   } catch {
     return undefined;
   }
-  // what a fresh build would delete first: a previous build's kernels, possibly another target's
-  rmSync(join(out, 'kernels'), { recursive: true, force: true });
-  if (existsSync(out)) for (const f of readdirSync(out)) if (f === 'program.json' || /^kernels\.(cu|\w+\.(ptx|cubin))$/.test(f)) rmSync(join(out, f), { force: true });
-  mkdirSync(out, { recursive: true });
-  cpSync(join(dir, 'files'), out, { recursive: true });
+  try {
+    // what a fresh build would delete first: a previous build's kernels, possibly another target's
+    rmSync(join(out, 'kernels'), { recursive: true, force: true });
+    if (existsSync(out)) for (const f of readdirSync(out)) if (f === 'program.json' || /^kernels\.(cu|\w+\.(ptx|cubin))$/.test(f)) rmSync(join(out, f), { force: true });
+    mkdirSync(out, { recursive: true });
+    cpSync(join(dir, 'files'), out, { recursive: true });
+  } catch (e) {
+    throw new UserError(`cannot write the package to ${out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  utimesSync(dir, new Date(), new Date()); // recently used: kept longest by the pruning
   return stored;
 }
 
@@ -97,7 +104,20 @@ export function storeBuild(key: string, out: string, files: readonly string[], s
     writeFileSync(join(tmp, 'build.json'), JSON.stringify({ files, summary } satisfies Stored));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
+    pruneBuilds(MAX_ENTRIES);
   } catch {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Builds kept; the least recently used beyond this are deleted (a package is a few hundred KiB to a few MiB). */
+const MAX_ENTRIES = 64;
+
+export function pruneBuilds(keep: number): void {
+  const root = join(cacheDir(), 'builds');
+  const entries = readdirSync(root)
+    .filter((e) => /^[0-9a-f]{64}$/.test(e))
+    .map((e) => ({ e, t: statSync(join(root, e)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { e } of entries.slice(keep)) rmSync(join(root, e), { recursive: true, force: true });
 }

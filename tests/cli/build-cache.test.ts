@@ -4,12 +4,12 @@
  * always builds. The key also covers the config file's text.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildKey } from '../../cli/build-cache.ts';
+import { buildKey, pruneBuilds, restoreBuild, storeBuild } from '../../cli/build-cache.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'dslc-build-cache-'));
@@ -57,6 +57,24 @@ test('the key covers source path and text, config file text, options and output 
   assert.is.not(buildKey(source, base, 'other'), k);
   writeFileSync(config, '{"hidden_size": 64}');
   assert.is.not(buildKey(source, base, 'out'), k);
+});
+
+test('stored builds round-trip in process; pruning keeps the most recently used', () => {
+  process.env['DSLC_CACHE_DIR'] = join(work, 'unit-cache');
+  const pkg = join(work, 'pkg');
+  mkdirSync(join(pkg, 'kernels'), { recursive: true });
+  writeFileSync(join(pkg, 'index.js'), 'export {}');
+  writeFileSync(join(pkg, 'kernels', 'a.wgsl'), '// a');
+  const keys = ['1', '2', '3'].map((c) => c.repeat(64));
+  keys.forEach((k, i) => storeBuild(k, pkg, ['index.js', 'kernels/a.wgsl'], `built ${i}`));
+  const target = join(work, 'restored');
+  assert.is(restoreBuild(keys[0]!, target)?.summary, 'built 0'); // now the most recently used
+  assert.is(readFileSync(join(target, 'kernels', 'a.wgsl'), 'utf8'), '// a');
+  pruneBuilds(2);
+  assert.ok(restoreBuild(keys[0]!, target));
+  assert.is(restoreBuild(keys[1]!, target), undefined);
+  assert.ok(restoreBuild(keys[2]!, target));
+  delete process.env['DSLC_CACHE_DIR'];
 });
 
 test.run();
