@@ -13,6 +13,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Graph } from '../compiler/ir/graph.ts';
+import type { Tuning } from '../compiler/kernel/tuning.ts';
 import { graphToJson } from '../compiler/ir/print.ts';
 import { UserError } from '../dsl/errors.ts';
 import { manifestOf } from '../backends/glue/manifest.ts';
@@ -27,6 +28,8 @@ export interface BuildOptions {
   readonly ranges?: Readonly<Record<string, string>>;
   /** The command line that rebuilds the package, quoted in the glue's header. */
   readonly command?: string;
+  /** GEMM and attention tiles of the WebGPU kernels (`--tiles`); the defaults when absent. */
+  readonly tuning?: Tuning;
 }
 
 export interface BuildResult {
@@ -45,11 +48,11 @@ export interface TargetOutput {
 }
 
 /** The targets `dslc build` knows. Loaded on demand: each brings its compiler back end. */
-export const TARGETS: Readonly<Record<string, (graph: Graph) => Promise<TargetOutput>>> = {
+export const TARGETS: Readonly<Record<string, (graph: Graph, opts: { readonly tuning?: Tuning }) => Promise<TargetOutput>>> = {
   cpu: async () => ({ files: {}, dependencies: {}, executor: 'backends/cpu/glue.ts' }),
-  webgpu: async (graph) => {
+  webgpu: async (graph, opts) => {
     const wgsl = await import('../backends/wgsl/package.ts');
-    return { files: wgsl.wgslPackageFiles(graph), dependencies: wgsl.webgpuDependency(), executor: 'backends/wgsl/glue.ts' };
+    return { files: wgsl.wgslPackageFiles(graph, opts), dependencies: wgsl.webgpuDependency(), executor: 'backends/wgsl/glue.ts' };
   },
   cuda: async (graph) => {
     const cuda = await import('../backends/cuda/package.ts');
@@ -79,7 +82,7 @@ export async function buildPackage(graph: Graph, out: string, opts: BuildOptions
   }
   write(out, 'graph.json', JSON.stringify(graphToJson(graph)));
   write(out, 'manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
-  const compiled = await compileTarget(graph);
+  const compiled = await compileTarget(graph, opts.tuning ? { tuning: opts.tuning } : {});
   // a previous build's kernels, possibly other ones or another target's
   rmSync(join(out, 'kernels'), { recursive: true, force: true });
   for (const f of readdirSync(out)) if (f === 'program.json' || /^kernels\.(cu|\w+\.(ptx|cubin))$/.test(f)) rmSync(join(out, f), { force: true });

@@ -14,7 +14,10 @@ import { rangeTexts } from '../backends/glue/manifest.ts';
 import { loadCpuModel } from '../runtime/cpu-model.ts';
 import { readJsonConfig } from '../runtime/weights/hf-config.ts';
 import { buildPackage, TARGETS } from './build.ts';
+import { buildKey, restoreBuild, storeBuild } from './build-cache.ts';
 import { cudaResourceText, DEFAULT_DIMS, reportDims, reportText } from './report.ts';
+import { resolveTiles } from './tiles.ts';
+import { tuningReportText } from './tune-cache.ts';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -33,7 +36,7 @@ const ENTRY_OPTIONS = {
   with: { type: 'string', multiple: true },
 } as const;
 
-const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
+export const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
       --fn NAME        function of the module (default forward; e.g. decode for a KV-cache step)
   -c, --config FILE    HF config.json whose values override the config's defaults
       --set KEY=VALUE  override one config field or entry argument (repeatable),
@@ -137,6 +140,10 @@ ${ENTRY_HELP}
                        peak memory and largest live set, fusions fired (cuda: ptxas registers/shared/spills per
                        kernel). Builds no package unless --out is given
       --report-dims D  symbol values for the report (default ${DEFAULT_DIMS}), e.g. B=8,S=512
+      --tiles T        GEMM and attention tiles of the webgpu kernels: default, cached (what 'dslc bench --tune'
+                       chose for this machine's adapter), or e.g. matmul=32/2/16,attention=32 (tile/per-thread/k-slab)
+      --no-cache       build even when the build cache (~/.cache/dslc/builds; DSLC_CACHE_DIR) has this exact build
+                       (same source, config, options and compiler)
 
 example:
   dslc build specs/bert.dsl --entry BertForMaskedLM --config ckpt/config.json --out generated/bert
@@ -146,14 +153,28 @@ example:
 function buildCommand(file: string, values: Values, out: string): string {
   const q = (s: string): string => (/^[\w./=:@,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = ['dslc build', q(file)];
-  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse']) {
+  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse', 'tiles']) {
     const v = values[key];
     for (const x of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) parts.push(`--${key}`, q(x));
   }
   return [...parts, '--out', q(out)].join(' ');
 }
 
-const build: Command = {
+/**
+ * The graph `dslc build` compiles for these options: the entry traced, then the graph passes (attention and epilogue
+ * fusion by default; --fuse none keeps the traced graph). `dslc bench` builds its variants through here too, so a
+ * build flag means the same in both.
+ */
+export function buildGraph(file: string, values: Values): { traced: ReturnType<typeof compileWithSource>; graph: Graph; fired: Record<string, number>; fuse: string } {
+  const traced = compileWithSource(file, values);
+  // the graph passes run by default (every fusion); --fuse none keeps the traced graph
+  const fuse = (values['fuse'] as string | undefined) ?? 'all';
+  const passes = passOptions(fuse);
+  const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+  return { traced, graph, fired, fuse: `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}` };
+}
+
+export const build: Command = {
   summary: 'compile an entry point into an importable package (typed glue, bundle, manifest, graph)',
   usage: BUILD_HELP,
   options: {
@@ -164,27 +185,40 @@ const build: Command = {
     'no-fuse-attention': { type: 'boolean' },
     report: { type: 'boolean' },
     'report-dims': { type: 'string' },
+    'no-cache': { type: 'boolean' },
+    tiles: { type: 'string' },
   },
   async run(values, positionals) {
     const file = oneFile(positionals, 'model source');
     const target = (values['target'] as string | undefined) ?? 'cpu';
     if (!Object.hasOwn(TARGETS, target)) throw new UserError(`unknown --target '${target}'; available: ${Object.keys(TARGETS).join(', ')}`);
-    const traced = compileWithSource(file, values);
-    // the graph passes run by default (every fusion); --fuse none keeps the traced graph
-    const fuse = (values['fuse'] as string | undefined) ?? 'all';
-    const passes = passOptions(fuse);
-    const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
+    const reporting = values['report'] || values['report-dims'] !== undefined;
+    const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
+    if (values['tiles'] !== undefined && target !== 'webgpu') throw new UserError(`--tiles applies to --target webgpu, not ${target}`);
+    const tuning = typeof values['tiles'] === 'string' ? await resolveTiles(values['tiles']) : undefined;
+    // the tiles themselves are hashed: 'cached' may name other tiles after a new search
+    const keyed = tuning ? { ...values, tiles: JSON.stringify(tuning) } : values;
+    const key = values['no-cache'] || reporting ? undefined : buildKey(file, keyed, out);
+    const hit = key && restoreBuild(key, out);
+    if (hit) {
+      console.log(`${hit.summary} (unchanged: copied from the build cache)`);
+      return 0;
+    }
+    const { traced, graph, fired, fuse } = buildGraph(file, values);
     if (values['report'] || values['report-dims'] !== undefined) {
       const env = reportDims(graph, values['report-dims'] as string | undefined);
-      console.log(reportText(graph, env, fired, `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}`));
+      console.log(reportText(graph, env, fired, fuse));
+      const tuned = tuningReportText();
+      if (tuned) console.log(tuned);
       if (target === 'cuda') console.log(await cudaResourceText(graph));
       if (values['out'] === undefined) return 0;
     }
     const { src, program } = traced;
-    const out = (values['out'] as string | undefined) ?? join('generated', file.split('/').pop()!.replace(/\.dsl$/, ''));
     const ranges = rangeTexts(program, src.text, graph.entry);
-    const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out) });
-    console.log(`built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs; ${files.length} files)`);
+    const { files } = await buildPackage(graph, out, { source: file, target, ranges, command: buildCommand(file, values, out), ...(tuning ? { tuning } : {}) });
+    const summary = `built ${graph.entry} → ${out}/ (${graph.inputs.length} inputs, ${graph.outputs.length} outputs; ${files.length} files)`;
+    if (key) storeBuild(key, out, files, summary);
+    console.log(summary);
     return 0;
   },
 };
@@ -251,5 +285,7 @@ const run: Command = {
     return 0;
   },
 };
+
+export type { Values };
 
 export const COMMANDS: Readonly<Record<string, Command>> = { check, ir, build, run };

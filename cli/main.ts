@@ -4,7 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import { isUserError } from '../dsl/errors.ts';
-import { COMMANDS } from './commands.ts';
+import { bench } from './bench.ts';
+import { type Command, COMMANDS as BASE_COMMANDS } from './commands.ts';
+
+const COMMANDS: Readonly<Record<string, Command>> = { ...BASE_COMMANDS, bench };
 
 const USAGE = `dslc — compile model sources written in the dslc language
 
@@ -16,6 +19,21 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run 'dslc <command> --help' for a command's options.`;
+
+/**
+ * `--compare --fuse none` → `--compare=--fuse none` for the options a command lists in `dashValues` (their values are
+ * flags themselves, which parseArgs would otherwise take for options).
+ */
+function joinDashValues(args: string[], cmd: Command): string[] {
+  const dash = new Set((cmd as { dashValues?: readonly string[] }).dashValues ?? []);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (dash.has(a.replace(/^--/, '')) && a.startsWith('--') && i + 1 < args.length) out.push(`${a}=${args[++i]}`);
+    else out.push(a);
+  }
+  return out;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -34,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinDashValues(rest, cmd),  options: { ...cmd.options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
     console.error(`dslc ${name}: ${(e as Error).message}\n\n${cmd.usage}`);
     return 1;

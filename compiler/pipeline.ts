@@ -22,6 +22,7 @@ import { validateGraph } from './ir/validate.ts';
 import { type MemoryPlan, planMemory } from './kernel/memory-plan.ts';
 import { PASSES, type PassOptions, runPass } from './passes/index.ts';
 import { type Schedule, scheduleGraph } from './kernel/schedule.ts';
+import type { Tuning } from './kernel/tuning.ts';
 
 export interface Source {
   readonly file: string;
@@ -59,8 +60,8 @@ export function compileGraph(src: Source, opts: ElaborateOptions): Graph {
 }
 
 /** Graph IR → the launches that compute it (every kernel checked) and the memory plan of their buffers. */
-export function compileKernels(graph: Graph): { schedule: Schedule; plan: MemoryPlan } {
-  const schedule = scheduleGraph(graph);
+export function compileKernels(graph: Graph, opts: { readonly tuning?: Tuning } = {}): { schedule: Schedule; plan: MemoryPlan } {
+  const schedule = scheduleGraph(graph, opts);
   return { schedule, plan: planMemory(schedule) };
 }
 

@@ -99,3 +99,30 @@ export function reportOf(graph: Graph, schedule: Schedule, plan: MemoryPlan, env
     fusions,
   };
 }
+
+/** What one launch of a schedule costs at given symbol values: its node's FLOPs and the bytes it binds. */
+export interface LaunchCost {
+  readonly kernel: string;
+  readonly flops: number;
+  /** Each distinct buffer the launch binds, read or written once. */
+  readonly bytes: number;
+}
+
+/**
+ * FLOPs and least bytes of each launch (a gather counts the table rows it reads), in schedule order (a node lowered to several launches has its FLOPs on
+ * the first), for per-kernel rates and arithmetic intensity in `dslc bench`.
+ */
+export function launchCosts(schedule: Schedule, env: Readonly<Record<string, number>>): LaunchCost[] {
+  const nodes = new Map(graphNodes(schedule.graph).map((n) => [n.id, n]));
+  const counted = new Set<number>();
+  return schedule.launches.map((l) => {
+    const first = !counted.has(l.node);
+    counted.add(l.node);
+    const node = nodes.get(l.node)!;
+    // a gather reads only the rows it picks (as many elements as it writes), not its whole table
+    const table = node.op === Op.Gather ? schedule.nodeBuffer.get(node.src[0]!.id) : undefined;
+    const size = (id: number) => WORD * dimEval(id === table ? schedule.buffers[schedule.nodeBuffer.get(node.id)!]!.size : schedule.buffers[id]!.size, env);
+    const bytes = [...new Set(l.buffers)].reduce((s, id) => s + size(id), 0);
+    return { kernel: l.kernel.name, flops: first ? flopsOf(node, env) : 0, bytes };
+  });
+}

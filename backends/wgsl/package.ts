@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { Graph } from '../../compiler/ir/graph.ts';
 import { graphFromJson, graphToJson } from '../../compiler/ir/print.ts';
+import type { Tuning } from '../../compiler/kernel/tuning.ts';
 import type { PackagedProgram } from './glue.ts';
 import { compileWgsl } from './program.ts';
 
@@ -19,8 +20,8 @@ export function webgpuDependency(): Record<string, string> {
 }
 
 /** Files by package-relative path: `program.json` and one `kernels/*.wgsl` per distinct kernel. */
-export function wgslPackageFiles(graph: Graph): Record<string, string> {
-  const program = compileWgsl(graphFromJson(graphToJson(graph)));
+export function wgslPackageFiles(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Record<string, string> {
+  const program = compileWgsl(graphFromJson(graphToJson(graph)), opts);
   const files: Record<string, string> = {};
   const kernels = program.kernels.map((k) => {
     // Kernels are distinct by text, not by name (two `add_f32_cs` may differ in their loads): number repeats.

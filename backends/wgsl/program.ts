@@ -7,6 +7,7 @@ import type { Graph } from '../../compiler/ir/graph.ts';
 import { type MemoryPlan, planMemory } from '../../compiler/kernel/memory-plan.ts';
 import { type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
 import { type ProgramBuffer, type ProgramLaunch, type ProgramLayout, programLayout } from '../../compiler/kernel/layout.ts';
+import type { Tuning } from '../../compiler/kernel/tuning.ts';
 import { renderWgsl } from './renderer.ts';
 
 export interface WgslKernel {
@@ -43,7 +44,7 @@ export function programOf(s: Schedule, plan: MemoryPlan): WgslProgram {
 }
 
 /** Graph → schedule → memory plan → WGSL program (compiler/pipeline.ts's last stages, without the front end). */
-export function compileWgsl(graph: Graph): WgslProgram {
-  const schedule = scheduleGraph(graph);
+export function compileWgsl(graph: Graph, opts: { readonly tuning?: Tuning } = {}): WgslProgram {
+  const schedule = scheduleGraph(graph, opts);
   return programOf(schedule, planMemory(schedule));
 }

@@ -17,9 +17,9 @@ import { broadcastStrides, strideExpr } from './indexing.ts';
 import type { Expr } from './ir.ts';
 import { type Launch, LaunchBuilder } from './launch.ts';
 import type { LowerContext } from './lower.ts';
+import { attentionSuffix, DEFAULT_TUNING } from './tuning.ts';
 import { NEG_INF } from './workgroup.ts';
 
-const ROWS = 64;
 /** Workgroup memory for one K and one V tile, in floats: 8 KiB, half of WebGPU's guaranteed 16 KiB. */
 const TILE_FLOATS = 2048;
 
@@ -34,9 +34,10 @@ export function lowerAttention(node: Node, cx: LowerContext): Launch {
   const a = attentionDims(node);
   const D = constDim(a.d, 'head size');
   const Dv = constDim(a.dv, 'value head size');
+  const ROWS = (cx.tuning?.attention ?? DEFAULT_TUNING.attention).rows; // a parameter: see compiler/kernel/tuning.ts
   const kt = Math.max(1, Math.min(ROWS, 2 ** Math.floor(Math.log2(TILE_FLOATS / (D + Dv)))));
   const scale = node.arg['scale'] as number;
-  const lb = new LaunchBuilder(`attention_f32_${a.packed ? 'packed' : a.bshd ? 'bshd' : 'bhsd'}_d${D}_v${Dv}${bias ? '_bias' : ''}`, ROWS);
+  const lb = new LaunchBuilder(`attention_f32_${a.packed ? 'packed' : a.bshd ? 'bshd' : 'bhsd'}_d${D}_v${Dv}${bias ? '_bias' : ''}${attentionSuffix({ rows: ROWS })}`, ROWS);
   const kb = lb.k;
   const u = E.u32;
   const Q = lb.bind('q', 'f32', cx.buffer(q));

@@ -19,12 +19,8 @@ import { type Launch, LaunchBuilder } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { elementwiseValue } from './math.ts';
 import { Op } from '../ir/ops.ts';
+import { DEFAULT_TUNING, matmulSuffix, matmulThreads, matmulTilesProblem } from './tuning.ts';
 
-const TILE = 64;
-const SLAB = 16;
-const SIDE = 16; // threads per tile side
-const PER = TILE / SIDE; // outputs per thread per side
-const THREADS = SIDE * SIDE;
 
 interface Batch {
   readonly shape: Dim[];
@@ -61,7 +57,14 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const addends = node.src.slice(2);
   const act = node.op === Op.MatMulEpilogue ? (node.arg['act'] as Op | null) : null;
   const epi = addends.length > 0 || act ? `_epi${addends.length}${act ? `_${act}` : ''}` : '';
-  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}`, THREADS);
+  // tile sizes are parameters (compiler/kernel/tuning.ts): the best ones depend on the device
+  const tiles = cx.tuning?.matmul ?? DEFAULT_TUNING.matmul;
+  const problem = matmulTilesProblem(tiles);
+  if (problem) throw new Error(`kernel lowering: matmul tiles ${JSON.stringify(tiles)}: ${problem}`);
+  const { tile: TILE, slab: SLAB, per: PER } = tiles;
+  const SIDE = TILE / PER; // threads per tile side
+  const THREADS = matmulThreads(tiles);
+  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}${matmulSuffix(tiles)}`, THREADS);
   const k = lb.k;
   const A = lb.bind('a', 'f32', cx.buffer(aSource ?? a));
   const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));

@@ -13,6 +13,7 @@ import { lowerMatMul } from './lower-matmul.ts';
 import { lowerMatMulNorm } from './lower-matmul-norm.ts';
 import { lowerGather, lowerMovement } from './lower-movement.ts';
 import { lowerReduce } from './lower-reduce.ts';
+import type { Tuning } from './tuning.ts';
 import { lowerCrossEntropy, lowerLayerNorm, lowerSoftmax } from './lower-rows.ts';
 
 /** What a lowering may ask of the schedule. */
@@ -28,6 +29,8 @@ export interface LowerContext {
   transposedFrom(node: Node): Node | undefined;
   /** For a gather of table rows that is not materialised (only AddNorm kernels read it): its [table, ids]. */
   gatheredFrom(node: Node): readonly [Node, Node] | undefined;
+  /** Tile sizes of the GEMM and attention kernels; their defaults when absent. */
+  readonly tuning?: Tuning;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {

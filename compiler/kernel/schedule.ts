@@ -16,6 +16,7 @@ import type { Kernel } from './ir.ts';
 import { type Launch, type Storage, storageOf } from './launch.ts';
 import { constValue } from './lower-elementwise.ts';
 import { lowerNode } from './lower.ts';
+import type { Tuning } from './tuning.ts';
 import { validateKernel } from './validate.ts';
 
 export type BufferKind = 'input' | 'param' | 'const' | 'temp';
@@ -88,7 +89,8 @@ function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
   return new Set([...gone, ...ranges.map((n) => n.id)]);
 }
 
-export function scheduleGraph(graph: Graph): Schedule {
+/** `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
+export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Schedule {
   const nodes = graphNodes(graph);
   const gathers = elidedGathers(graph, nodes);
   const elided = new Set([...elidedTransposes(graph, nodes), ...gathers]);
@@ -109,6 +111,7 @@ export function scheduleGraph(graph: Graph): Schedule {
     temp: (storage: Storage, size: Dim): number => add({ kind: 'temp', storage, size }),
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
     gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
+    ...(opts.tuning ? { tuning: opts.tuning } : {}),
   };
 
   for (const node of nodes) {

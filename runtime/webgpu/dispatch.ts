@@ -100,18 +100,27 @@ export class Dispatcher {
     return this.context.device.createBindGroup({ layout: this.kernels[l.kernel]!.layout, entries, label: kernel.name });
   }
 
+  /** Whether launch `i` has workgroups to run at the prepared sizes. */
+  hasWork(i: number): boolean {
+    return this.grids[i]![0] > 0;
+  }
+
+  /** Encodes launch `i` into `pass` (after `prepare`); false for a launch with no workgroups, which encodes nothing. */
+  encodeLaunch(pass: GPUComputePassEncoder, i: number): boolean {
+    const [x, y] = this.grids[i]!;
+    if (x === 0) return false;
+    pass.setPipeline(this.kernels[this.program.launches[i]!.kernel]!.pipeline);
+    pass.setBindGroup(0, this.bindGroups![i]!);
+    pass.dispatchWorkgroups(x, y);
+    return true;
+  }
+
   /** Encodes every launch and the output copies, submits, and resolves with each output buffer's bytes. */
   async encodeAndSubmit(): Promise<Map<number, ArrayBuffer>> {
     const device = this.context.device;
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
-    this.program.launches.forEach((l, i) => {
-      const [x, y] = this.grids[i]!;
-      if (x === 0) return;
-      pass.setPipeline(this.kernels[l.kernel]!.pipeline);
-      pass.setBindGroup(0, this.bindGroups![i]!);
-      pass.dispatchWorkgroups(x, y);
-    });
+    this.program.launches.forEach((_l, i) => this.encodeLaunch(pass, i));
     pass.end();
     const staging = this.staging!;
     for (const o of this.outputs) if (o.bytes > 0) encoder.copyBufferToBuffer(this.buffers.get(o.buffer), 0, staging, o.offset, o.bytes);

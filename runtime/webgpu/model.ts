@@ -22,6 +22,8 @@ import { deviceWords, DeviceBuffers } from './buffers.ts';
 import { indexChecks, type IndexCheck } from './checks.ts';
 import { type CompiledKernel, type GpuContext, webgpuContext } from './context.ts';
 import { Dispatcher } from './dispatch.ts';
+import type { Profile } from '../profile.ts';
+import { timeLaunches, type WebGpuProfileOptions } from './profile.ts';
 import { countModel } from './stats.ts';
 
 export type Weights = ReadonlyMap<string, Float32Array | Int32Array>;
@@ -190,6 +192,19 @@ export class WebGpuModel {
       out[o.name] = hostTensorOf(node, node.shape.map((d) => dimEval(d, env)), words.get(o.buffer)!);
     }
     return out;
+  }
+
+  /**
+   * Times each launch of a forward on these inputs on its own (runtime/webgpu/profile.ts): median milliseconds per
+   * launch and per whole forward. Not to be overlapped with other calls of this model.
+   */
+  async profile(inputs: Readonly<Record<string, HostTensor>>, opts: WebGpuProfileOptions = {}): Promise<Profile> {
+    // checks the inputs, sizes the buffers and leaves the inputs on the device; it is also the first warm-up forward
+    await this.forward(inputs);
+    const warmup = Math.max(0, (opts.warmup ?? 1) - 1);
+    return scoped(this.context.device, 'profiling the model', () =>
+      timeLaunches(this.context, this.dispatcher, this.program.launches.length, () => this.forward(inputs), { ...opts, warmup }),
+    );
   }
 
   /**

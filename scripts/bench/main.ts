@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: the benchmark of record. On this machine's WebGPU adapter it prints, for a mid-size BERT (hidden
+ * 256, 4 layers, 4 heads, intermediate 1024) and for BERT-base shapes (hidden 768, 12 heads, intermediate 3072) at
+ * S = 128 with random weights: the device's measured roofline, the tiles chosen, the per-kernel table of the fused
+ * build and of the unfused one (`--fuse none`) with their ratios; then the compile time of BERT-base per target,
+ * cold and warm. Charts and JSON go to bench-results/ (git-ignored); `--update-docs` also copies the charts and the
+ * tables into docs/bench/ for the README.
+ *
+ *   npm run bench [-- --base-layers N] [--reps N] [--quick] [--update-docs] [--no-compile-time]
+ *
+ * BERT-base's layers are identical kernels on identical shapes, so on a slow (software) adapter the script times
+ * `--base-layers` of its 12 layers (default 2) and says so; `--base-layers 12` times the whole model.
+ * `--quick` runs tiny configs with one repetition, to check the script itself; its numbers mean nothing.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compareText, rooflineText, variantText, type BenchReport } from '../../cli/bench-format.ts';
+import { runBench } from '../../cli/bench.ts';
+import { compileTimes, compileTimeText } from './compile-time.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const { values: args } = parseArgs({
+  options: {
+    'base-layers': { type: 'string', default: '2' },
+    reps: { type: 'string', default: '3' },
+    quick: { type: 'boolean' },
+    'update-docs': { type: 'boolean' },
+    'no-compile-time': { type: 'boolean' },
+  },
+});
+
+const quick = args.quick === true;
+const baseLayers = Number(args['base-layers']);
+if (!Number.isInteger(baseLayers) || baseLayers < 1 || baseLayers > 12) throw new Error(`--base-layers expects 1 to 12, got ${args['base-layers']}`);
+
+interface Config {
+  readonly name: string;
+  readonly title: string;
+  readonly set: Record<string, number>;
+  readonly seq: number;
+}
+
+const CONFIGS: Config[] = quick
+  ? [{ name: 'quick', title: 'tiny check (hidden 64, 1 layer, S = 16)', set: { hidden_size: 64, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 128 }, seq: 16 }]
+  : [
+      { name: 'mid', title: 'mid-size BERT: hidden 256, 4 layers, 4 heads, intermediate 1024, S = 128', set: { hidden_size: 256, num_attention_heads: 4, num_hidden_layers: 4, intermediate_size: 1024 }, seq: 128 },
+      {
+        name: 'base',
+        title: `BERT-base shapes: hidden 768, 12 heads, intermediate 3072, S = 128; ${baseLayers === 12 ? 'all 12 layers' : `${baseLayers} of the 12 layers timed (identical kernels per layer; a 12-layer forward is about embeddings + ${(12 / baseLayers).toFixed(0)} × the layers shown)`}`,
+        set: { hidden_size: 768, num_attention_heads: 12, num_hidden_layers: baseLayers, intermediate_size: 3072 },
+        seq: 128,
+      },
+    ];
+
+const out = join(ROOT, 'bench-results');
+mkdirSync(out, { recursive: true });
+const reports: { config: Config; report: BenchReport }[] = [];
+for (const config of CONFIGS) {
+  console.log(`\n=== ${config.title} ===`);
+  const report = await runBench(join(ROOT, 'specs/bert.dsl'), {
+    entry: 'BertModel',
+    set: Object.entries(config.set).map(([k, v]) => `${k}=${v}`),
+    dims: `B=1,S=${config.seq}`,
+    reps: quick ? '1' : String(args.reps),
+    compare: ['--fuse none'],
+    json: join(out, `${config.name}.json`),
+    chart: join(out, `${config.name}.svg`),
+  }, { ...(reports[0]?.report.roofline ? { roofline: reports[0].report.roofline } : {}) }); // the device's roofline: measured once per run
+  reports.push({ config, report });
+}
+
+// ─── PEERS ──────────────────────────────────────────────────────────────────────────────────────────────────────
+// The peer comparison (ONNX Runtime, transformers.js, tfjs; scripts/bench/peers/, written on another branch) is
+// called here by the lead, on the same configs, and printed as its own table after ours, e.g.:
+//   const peers = await runPeers({ configs: CONFIGS, ours: reports });
+//   console.log(peersText(peers));
+// ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+let compile = '';
+if (!args['no-compile-time']) {
+  console.log('\nmeasuring compile time (fresh processes, empty and warm build caches)...');
+  compile = compileTimeText(compileTimes(['cpu', 'webgpu', 'cuda'], quick ? 1 : 3));
+  console.log(compile);
+}
+
+if (args['update-docs']) {
+  const docs = join(ROOT, 'docs/bench');
+  mkdirSync(docs, { recursive: true });
+  const first = reports[0]!.report;
+  const sections = reports.map(({ config, report }) => {
+    copyFileSync(join(out, `${config.name}.svg`), join(docs, `${config.name}.svg`));
+    const tables = [...report.variants.map(variantText), compareText(report.variants)].join('\n\n');
+    return `## ${config.title}\n\n![${config.name} chart](${config.name}.svg)\n\n\`\`\`\n${tables}\n\`\`\`\n`;
+  });
+  const head = [
+    `# Benchmark results`,
+    ``,
+    `Written by \`npm run bench -- --update-docs\` on ${first.date.slice(0, 16).replace('T', ' ')} UTC, adapter: ${first.adapter}.`,
+    ``,
+    '```',
+    first.roofline ? rooflineText(first.roofline) : 'roofline not measured',
+    `tiles: ${first.tuning.text} (${first.tuning.origin})`,
+    '```',
+    ``,
+  ];
+  writeFileSync(join(docs, 'results.md'), [...head, ...sections, compile ? `## Compile time\n\n\`\`\`\n${compile}\n\`\`\`\n` : ''].join('\n'));
+  console.log(`\nwrote ${docs}/results.md and the charts`);
+}
+console.log(`\ncharts and JSON: ${out}/`);
