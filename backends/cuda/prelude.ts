@@ -33,10 +33,22 @@ const HELPERS: Readonly<Record<string, string>> = {
   ].join('\n'),
 };
 
-/** The helper definitions that `source` calls, in a fixed order. */
+/**
+ * The headers of the narrow float types `source` uses. The host emulation gives these types their meaning in its
+ * own header (host-emulation/dslc_emu.h, which defines DSLC_HOST_EMULATION), so there they are skipped.
+ */
+function headersFor(source: string): string[] {
+  const headers = [
+    ...(source.includes('__half') ? ['cuda_fp16.h'] : []),
+    ...(source.includes('__nv_bfloat16') ? ['cuda_bf16.h'] : []),
+  ];
+  return headers.length === 0 ? [] : ['#ifndef DSLC_HOST_EMULATION', ...headers.map((h) => `#include <${h}>`), '#endif'];
+}
+
+/** The headers and helper definitions that `source` needs, in a fixed order. */
 export function preludeFor(source: string): string {
-  return Object.entries(HELPERS)
+  return [...headersFor(source), ...Object.entries(HELPERS)
     .filter(([name]) => source.includes(`${name}(`))
-    .map(([, text]) => text)
+    .map(([, text]) => text)]
     .join('\n');
 }

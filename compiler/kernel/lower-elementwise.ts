@@ -12,7 +12,7 @@ import type { Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
 import * as E from './expr.ts';
 import { broadcastStrides, collapse, contiguousStrides, isContiguous, isZero, stridedOffsets } from './indexing.ts';
-import { type Expr, vectorOf } from './ir.ts';
+import { type Expr, isNarrow, vectorOf } from './ir.ts';
 import { fromStorage, type Launch, LaunchBuilder, storageOf, toStorage, valueOf } from './launch.ts';
 import { elementwiseValue } from './math.ts';
 import type { LowerContext } from './lower.ts';
@@ -30,16 +30,18 @@ export function lowerElementwise(node: Node, cx: LowerContext): Launch {
   const { shape, strides } = collapse(out, node.src.map((s) => broadcastStrides(s.shape, out)));
   const access: Access[] = strides.map((s) => (s.every(isZero) ? 'scalar' : isContiguous(shape, s) ? 'same' : 'strided'));
   const store = storageOf(node.dtype, node);
-  const vec = access.every((a) => a !== 'strided') && access.includes('same') && multipleOf4(n);
+  // 16-byte vectors are of 4-byte words; narrow storage moves element by element
+  const words = [store, ...node.src.map((s) => storageOf(s.dtype, s))].every((t) => !isNarrow(t));
+  const vec = words && access.every((a) => a !== 'strided') && access.includes('same') && multipleOf4(n);
   const letter = { same: 'c', scalar: 'b', strided: 's' } as const; // contiguous, broadcast scalar, strided
   const name = `${node.op}_${node.dtype}_${access.map((a) => letter[a]).join('')}${vec ? '_x4' : ''}`;
   const lb = new LaunchBuilder(name, ELEMENTWISE_WORKGROUP);
   const k = lb.k;
   const ins = node.src.map((s, o) => {
     const st = storageOf(s.dtype, s);
-    return lb.bind(`x${o}`, vec && access[o] === 'same' ? vectorOf(st) : st, cx.buffer(s));
+    return lb.bind(`x${o}`, vec && access[o] === 'same' ? vectorOf(st as 'f32' | 'i32') : st, cx.buffer(s));
   });
-  const y = lb.bind('y', vec ? vectorOf(store) : store, cx.buffer(node), true);
+  const y = lb.bind('y', vec ? vectorOf(store as 'f32' | 'i32') : store, cx.buffer(node), true);
   const count = vec ? dimDiv(n, dimConst(4))! : n;
   const i = k.let('i', k.global);
   k.if(E.ge(i, lb.size('n', count)), () => k.return());
@@ -51,7 +53,7 @@ export function lowerElementwise(node: Node, cx: LowerContext): Launch {
       const xs = loaded.map((v, o) => fromStorage(access[o] === 'same' ? E.lane(v, l) : v, dtypes[o]!));
       return k.let(`r${l}`, toStorage(elementwiseValue(k, node.op, node.dtype, xs, dtypes), node.dtype));
     });
-    k.store(y, i, { k: 'vec', t: vectorOf(store), parts: lanes });
+    k.store(y, i, { k: 'vec', t: vectorOf(store as 'f32' | 'i32'), parts: lanes });
   } else {
     const stridedIdx = access.flatMap((a, o) => (a === 'strided' ? [o] : []));
     const offsets = stridedOffsets(lb, i, shape, stridedIdx.map((o) => strides[o]!));

@@ -15,10 +15,10 @@ import * as E from './expr.ts';
 import { broadcastStrides, collapse, contiguousStrides, isContiguous, stridedOffsets } from './indexing.ts';
 import type { Expr } from './ir.ts';
 import type { ArrayRef } from './builder.ts';
-import { type Launch, LaunchBuilder } from './launch.ts';
+import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { elementwiseValue } from './math.ts';
-import { Op } from '../ir/ops.ts';
+import { isFloat, Op } from '../ir/ops.ts';
 
 const TILE = 64;
 const SLAB = 16;
@@ -53,7 +53,7 @@ function batchLayout(node: Node, foldable: boolean): Batch {
 
 export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const [a, b] = node.src as [Node, Node];
-  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new Error(`kernel lowering: matmul of ${a.dtype} and ${b.dtype}`);
+  if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new Error(`kernel lowering: matmul of ${a.dtype} and ${b.dtype}`);
   const aSource = cx.transposedFrom(a);
   const bSource = cx.transposedFrom(b);
   const batch = batchLayout(node, !aSource); // a transposed A has no contiguous rows to fold
@@ -61,12 +61,13 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const addends = node.src.slice(2);
   const act = node.op === Op.MatMulEpilogue ? (node.arg['act'] as Op | null) : null;
   const epi = addends.length > 0 || act ? `_epi${addends.length}${act ? `_${act}` : ''}` : '';
-  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}`, THREADS);
+  const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${epi}`, THREADS);
   const k = lb.k;
-  const A = lb.bind('a', 'f32', cx.buffer(aSource ?? a));
-  const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));
-  const C = lb.bind('c', 'f32', cx.buffer(node), true);
-  const adds = addends.map((x, i) => lb.bind(`add${i}`, 'f32', cx.buffer(x)));
+  // storage follows each operand's dtype; loads widen into the f32 tiles and accumulators, the store rounds
+  const A = lb.bind('a', storageOf(a.dtype), cx.buffer(aSource ?? a));
+  const B = lb.bind('b', storageOf(b.dtype), cx.buffer(bSource ?? b));
+  const C = lb.bind('c', storageOf(node.dtype), cx.buffer(node), true);
+  const adds = addends.map((x, i) => lb.bind(`add${i}`, storageOf(x.dtype), cx.buffer(x)));
   const M = lb.size('m', batch.m);
   const K = lb.size('k', a.shape[a.shape.length - 1]!);
   const N = lb.size('n', b.shape[b.shape.length - 1]!);

@@ -73,7 +73,19 @@ function elidedTransposes(graph: Graph, nodes: readonly Node[]): Set<number> {
   );
 }
 
+/**
+ * Runtimes exchange f32, i32 and bool with their callers; half-precision values live only inside a program (the
+ * precision pass keeps inputs and outputs f32).
+ */
+function checkBoundaryDtypes(graph: Graph): void {
+  for (const node of [...graph.inputs, ...graph.outputs.map((o) => o.node)]) {
+    if (node.dtype === 'f32' || node.dtype === 'i32' || node.dtype === 'bool') continue;
+    throw new Error(`kernel lowering: ${node.dtype} graph inputs and outputs are not supported (node %${node.id} ${node.op}); only f32, i32 and bool`);
+  }
+}
+
 export function scheduleGraph(graph: Graph): Schedule {
+  checkBoundaryDtypes(graph);
   const nodes = graphNodes(graph);
   const elided = elidedTransposes(graph, nodes);
   const buffers: BufferSpec[] = [];

@@ -107,7 +107,10 @@ export async function requestAdapter(options: string[] = DAWN_OPTIONS): Promise<
 /** A device with the adapter's largest buffer limits (weights of real models pass the 128 MiB default). */
 export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const limits = adapter.limits;
+  // shader-f16 when the adapter has it: kernels with f16 buffers then run their native-f16 variant (context.ts)
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   return adapter.requestDevice({
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
