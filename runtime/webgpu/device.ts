@@ -128,5 +128,7 @@ export async function validationDevice(): Promise<GPUDevice | undefined> {
   const gpu = create(['backend=null', ...DAWN_OPTIONS]);
   instances.push(gpu);
   const adapter = await gpu.requestAdapter();
-  return adapter ? adapter.requestDevice() : undefined;
+  // with shader-f16 when the null adapter has it, so kernels' native-f16 variants are validated too
+  const requiredFeatures: GPUFeatureName[] = adapter?.features.has('shader-f16') ? ['shader-f16'] : [];
+  return adapter ? adapter.requestDevice({ requiredFeatures }) : undefined;
 }

@@ -1,0 +1,90 @@
+/**
+ * The precision pass (compiler/passes/lower-precision.ts), structurally — which nodes get f16/bf16 storage and which
+ * keep f32 — and numerically on the CPU reference, which runs the lowered graph with every narrow node rounded to
+ * its format: fp16 and bf16 stay within 1e-2 relative error of the fp32 graph.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runGraph } from '../../../backends/cpu/index.ts';
+import { type Graph, graphNodes, type Node } from '../../../compiler/ir/graph.ts';
+import { Op } from '../../../compiler/ir/ops.ts';
+import { scheduleGraph } from '../../../compiler/kernel/schedule.ts';
+import { optimizeGraph, parsePrecision } from '../../../compiler/pipeline.ts';
+import { relativeError } from '../../specs/bert-helpers.ts';
+import { bert, inputsFor, weightsFor } from './helpers.ts';
+
+const nodesOf = (g: Graph, op: Op): Node[] => graphNodes(g).filter((n) => n.op === op);
+const dtypes = (ns: Node[]): string[] => [...new Set(ns.map((n) => n.dtype))].sort();
+
+test('fp32 leaves the graph as the fusions made it, and the pass does not run', () => {
+  const g = bert('BertModel');
+  const plain = optimizeGraph(g);
+  const same = optimizeGraph(g, { precision: 'fp32' });
+  assert.is(same.fired['lower-precision'], undefined);
+  assert.equal(graphNodes(same.graph).map((n) => `${n.op}:${n.dtype}`), graphNodes(plain.graph).map((n) => `${n.op}:${n.dtype}`));
+});
+
+for (const [precision, low] of [['fp16', 'f16'], ['bf16', 'bf16']] as const) {
+  test(`${precision}: weights, products, attention and LayerNorm are ${low}; softmax, mask, losses and outputs f32`, () => {
+    const g = optimizeGraph(bert('BertForMaskedLM', {}, ['labels']), { precision });
+    assert.ok(g.fired['lower-precision']! > 0);
+    const lowered = g.graph;
+    assert.equal(dtypes(nodesOf(lowered, Op.Param)), [low]);
+    // fused first (the fusions match f32 graphs), then lowered
+    assert.ok(nodesOf(lowered, Op.Attention).length === 2);
+    assert.equal(dtypes(nodesOf(lowered, Op.Attention)), [low]);
+    assert.equal(dtypes(nodesOf(lowered, Op.MatMulEpilogue).filter((n) => !lowered.outputs.some((o) => o.node === n))), [low]);
+    assert.equal(dtypes(nodesOf(lowered, Op.LayerNorm)), [low]);
+    assert.equal(dtypes(nodesOf(lowered, Op.Gather)), [low]);
+    assert.equal(dtypes(nodesOf(lowered, Op.CrossEntropy)), ['f32']);
+    for (const o of lowered.outputs) assert.is(o.node.dtype, 'f32', `output ${o.name}`);
+    // the attention mask comes from an input: (1 - mask) · f32 min overflows a half, so it stays f32
+    for (const att of nodesOf(lowered, Op.Attention)) assert.is(att.src[3]!.dtype, 'f32', 'mask');
+    for (const input of lowered.inputs) assert.ok(input.dtype !== low, `input ${input.arg['name']}`);
+  });
+
+  test(`${precision}: the unfused attention path keeps softmax f32 (output_attentions)`, () => {
+    const lowered = optimizeGraph(bert('BertModel', { output_attentions: true }), { precision }).graph;
+    assert.is(nodesOf(lowered, Op.Attention).length, 0);
+    assert.equal(dtypes(nodesOf(lowered, Op.Softmax)), ['f32']);
+    assert.ok(nodesOf(lowered, Op.MatMul).some((n) => n.dtype === low), 'q·kᵀ stored narrow');
+  });
+
+  test(`${precision}: kernels bind ${low} buffers for weights and activations, f32 for outputs`, () => {
+    const s = scheduleGraph(optimizeGraph(bert('BertModel'), { precision }).graph);
+    const storages = new Set(s.buffers.map((b) => b.storage));
+    assert.ok(storages.has(low) && storages.has('f32'));
+    assert.ok(s.buffers.filter((b) => b.kind === 'param').every((b) => b.storage === low));
+    for (const o of s.outputs) assert.is(s.buffers[o.buffer]!.storage, 'f32');
+    // workgroup memory and registers stay f32: only buffers are narrow
+    assert.ok(s.kernels.every((k) => k.shared.every((a) => a.t === 'f32' || a.t === 'i32')));
+    const matmul = s.kernels.find((k) => k.name.startsWith(`matmul_${low}`))!;
+    assert.ok(matmul, `a matmul storing ${low}`);
+    assert.equal(matmul.buffers.map((b) => b.t).slice(0, 3), [low, low, low]);
+  });
+}
+
+for (const entry of ['BertModel', 'BertForMaskedLM', 'BertForSequenceClassification']) {
+  test(`${entry}: the CPU reference of the fp16 and bf16 graphs is within 1e-2 of fp32`, () => {
+    const g = bert(entry);
+    const env = { B: 2, S: 9 };
+    const inputs = inputsFor(g, env, 3);
+    const weights = weightsFor(g, 4);
+    const want = runGraph(optimizeGraph(g).graph, inputs, weights);
+    for (const precision of ['fp16', 'bf16'] as const) {
+      const got = runGraph(optimizeGraph(g, { precision }).graph, inputs, weights);
+      for (const name of Object.keys(want)) {
+        const err = relativeError(Array.from(got[name]!.data), Array.from(want[name]!.data));
+        assert.ok(err > 0, `${precision} ${name}: rounding must show (identical results mean nothing was narrowed)`);
+        assert.ok(err <= 1e-2, `${precision} ${name}: relative error ${err.toExponential(2)}`);
+      }
+    }
+  });
+}
+
+test('--precision names are checked', () => {
+  assert.is(parsePrecision('bf16'), 'bf16');
+  assert.throws(() => parsePrecision('fp8'), /--precision: unknown precision "fp8" \(known: fp32, fp16, bf16/);
+});
+
+test.run();
