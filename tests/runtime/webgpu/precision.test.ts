@@ -10,22 +10,12 @@ import * as assert from 'uvu/assert';
 import { runGraph } from '../../../backends/cpu/index.ts';
 import { optimizeGraph } from '../../../compiler/pipeline.ts';
 import { loadWebGpuModel } from '../../../runtime/webgpu/index.ts';
-import { expectedParams } from '../../../runtime/cpu-model.ts';
-import { randomTensors } from '../../../runtime/weights/random-checkpoint.ts';
-import { bert, inputsFor } from '../../compiler/passes/helpers.ts';
+import { bert, hfWeights, inputsFor } from '../../compiler/passes/helpers.ts';
 import { relativeError } from '../../specs/bert-helpers.ts';
 import { gpu } from './helpers.ts';
 
 const ODD = { hidden_size: 30, num_attention_heads: 3, num_hidden_layers: 2, intermediate_size: 45, vocab_size: 53 };
 const ENV = { B: 2, S: 7 };
-
-/**
- * Weights drawn as Hugging Face initialises BERT (normal, std = initializer_range = 0.02). With std 0.2 (the fp32
- * tests' choice, to make every op matter) bf16's 8-bit significand drifts to 1–2e-2 over two layers.
- */
-export function hfWeights(graph: Parameters<typeof expectedParams>[0], seed: number): Map<string, Float32Array | Int32Array> {
-  return new Map(Object.entries(randomTensors(expectedParams(graph), { seed, std: 0.02 })).map(([k, t]) => [k, t.data as Float32Array]));
-}
 
 const cases: [string, string[]][] = [
   ['BertModel', []],
