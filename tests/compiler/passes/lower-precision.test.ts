@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { runGraph } from '../../../backends/cpu/index.ts';
 import { type Graph, graphNodes, type Node } from '../../../compiler/ir/graph.ts';
 import { Op } from '../../../compiler/ir/ops.ts';
+import { memoryReport, planMemory } from '../../../compiler/kernel/memory-plan.ts';
 import { scheduleGraph } from '../../../compiler/kernel/schedule.ts';
 import { optimizeGraph, parsePrecision } from '../../../compiler/pipeline.ts';
 import { relativeError } from '../../specs/bert-helpers.ts';
@@ -63,6 +64,18 @@ for (const [precision, low] of [['fp16', 'f16'], ['bf16', 'bf16']] as const) {
     assert.equal(matmul.buffers.map((b) => b.t).slice(0, 3), [low, low, low]);
   });
 }
+
+test('narrow activations take half the pool: the memory plan sizes slots in words', () => {
+  const g = bert('BertModel');
+  const env = { B: 2, S: 64 };
+  const pooled = (precision: 'fp32' | 'fp16') => {
+    const s = scheduleGraph(optimizeGraph(g, { precision }).graph);
+    return memoryReport(s, planMemory(s), env);
+  };
+  const [f32, f16] = [pooled('fp32'), pooled('fp16')];
+  assert.ok(f16.pooled < 0.6 * f32.pooled, `pool ${f16.pooled} B (fp16) vs ${f32.pooled} B (fp32)`);
+  assert.ok(f16.params < 0.51 * f32.params, `weights ${f16.params} B (fp16) vs ${f32.params} B (fp32)`);
+});
 
 for (const entry of ['BertModel', 'BertForMaskedLM', 'BertForSequenceClassification']) {
   test(`${entry}: the CPU reference of the fp16 and bf16 graphs is within 1e-2 of fp32`, () => {
