@@ -74,6 +74,7 @@ export function formatReport(r: Report, env: Readonly<Record<string, number>>, f
 
 function precisionText(precision: string, narrowed: number | undefined): string {
   if (precision === 'fp32') return 'fp32 (every buffer f32)';
+  if (precision === 'int8w') return `int8w: ${narrowed ?? 0} Linear weights int8 with per-output-channel f32 scales, dequantised in the matmul; activations f32`;
   const low = precision === 'fp16' ? 'f16' : 'bf16';
   return `${precision}: ${narrowed ?? 0} nodes (weights included) stored ${low}, f32 arithmetic; softmax, LayerNorm statistics, losses, outputs f32`;
 }

@@ -61,11 +61,14 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const addends = node.src.slice(2);
   const act = node.op === Op.MatMulEpilogue ? (node.arg['act'] as Op | null) : null;
   const epi = addends.length > 0 || act ? `_epi${addends.length}${act ? `_${act}` : ''}` : '';
-  const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${epi}`, THREADS);
+  // an int8 weight: i8 values and one f32 scale per output column, dequantised as the B slab is loaded
+  const bScales = cx.scaleOf(bSource ?? b);
+  const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${bScales !== undefined ? '_q8' : ''}${epi}`, THREADS);
   const k = lb.k;
   // storage follows each operand's dtype; loads widen into the f32 tiles and accumulators, the store rounds
   const A = lb.bind('a', storageOf(a.dtype), cx.buffer(aSource ?? a));
-  const B = lb.bind('b', storageOf(b.dtype), cx.buffer(bSource ?? b));
+  const B = lb.bind('b', bScales !== undefined ? 'i8' : storageOf(b.dtype), cx.buffer(bSource ?? b));
+  const scaleB = bScales !== undefined ? lb.bind('b_scale', 'f32', bScales) : undefined;
   const C = lb.bind('c', storageOf(node.dtype), cx.buffer(node), true);
   const adds = addends.map((x, i) => lb.bind(`add${i}`, storageOf(x.dtype), cx.buffer(x)));
   const M = lb.size('m', batch.m);
@@ -109,7 +112,11 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
       const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
       const bv = k.var('bv', 'f32', E.f32(0));
       const bAt = bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn);
-      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(k.load(B, E.add(bOff, bAt))));
+      const bLoad = (): Expr => {
+        const v = k.load(B, E.add(bOff, bAt));
+        return scaleB ? E.mul(v, k.load(scaleB, gn)) : v;
+      };
+      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(bLoad()));
       k.store(Bs, e, bv.get);
     }
     k.barrier();

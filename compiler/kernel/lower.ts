@@ -25,6 +25,8 @@ export interface LowerContext {
    * source with swapped strides instead): its source. Undefined for every other node.
    */
   transposedFrom(node: Node): Node | undefined;
+  /** For an int8 weight (storage `i8`): the buffer of its per-row f32 scales. Undefined for every other node. */
+  scaleOf(node: Node): number | undefined;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {

@@ -31,6 +31,12 @@ export interface BufferSpec {
   readonly name?: string;
   /** The fill value of a `const` buffer (booleans as 0/1). */
   readonly value?: number;
+  /**
+   * For an int8 weight (`quant: 'int8'` on its Param): its buffer holds the int8 values (storage `i8`), and a second
+   * `param` buffer of the same node and name, marked `scales`, holds one f32 scale per row. Runtimes make both from
+   * the f32 checkpoint tensor when they load it (backends/cpu/precision.ts's quantizeRows).
+   */
+  readonly quant?: 'scales';
 }
 
 export interface Schedule {
@@ -96,7 +102,9 @@ export function scheduleGraph(graph: Graph): Schedule {
     buffers.push({ id: buffers.length, ...spec });
     return buffers.length - 1;
   };
+  const scales = new Map<number, number>();
   const cx = {
+    scaleOf: (node: Node): number | undefined => scales.get(node.id),
     buffer: (node: Node): number => {
       const id = nodeBuffer.get(node.id);
       if (id === undefined) throw new Error(`schedule: node %${node.id} (${node.op}) is used before it has a buffer`);
@@ -115,7 +123,9 @@ export function scheduleGraph(graph: Graph): Schedule {
       continue;
     }
     if (node.op === Op.Input || node.op === Op.Param) {
-      nodeBuffer.set(node.id, add({ ...base, kind: node.op === Op.Input ? 'input' : 'param', name: name! }));
+      const int8 = node.arg['quant'] === 'int8';
+      nodeBuffer.set(node.id, add({ ...base, ...(int8 ? { storage: 'i8' } : {}), kind: node.op === Op.Input ? 'input' : 'param', name: name! }));
+      if (int8) scales.set(node.id, add({ ...base, size: node.shape[0]!, kind: 'param', name: name!, quant: 'scales' }));
       continue;
     }
     if (node.op === Op.Const && node.shape.every((d) => dimValue(d) !== undefined)) {

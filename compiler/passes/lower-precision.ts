@@ -17,9 +17,9 @@ import { any, type RewriteContext, type Rule } from './rewrite.ts';
 
 export const summary = 'f16 / bf16 storage of weights and the activations computed from them (f32 arithmetic)';
 
-/** `fp32` leaves the graph as it is. */
-export type Precision = 'fp32' | 'fp16' | 'bf16';
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16'];
+/** `fp32` leaves the graph as it is; `int8w` quantises the weights of products only (activations stay f32). */
+export type Precision = 'fp32' | 'fp16' | 'bf16' | 'int8w';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'bf16', 'int8w'];
 
 /** The storage dtype a precision gives weights and activations. */
 export const narrowDtype = (p: Precision): DType => (p === 'fp16' ? 'f16' : p === 'bf16' ? 'bf16' : 'f32');
@@ -45,12 +45,61 @@ function narrowingOperands(n: Node): readonly Node[] | undefined {
   }
 }
 
+const isLastTwoSwap = (n: Node): boolean => {
+  const perm = n.arg['perm'] as number[] | undefined;
+  return n.op === Op.Permute && perm?.length === 2 && perm[0] === 1 && perm[1] === 0;
+};
+
+const isActivation = (n: Node): boolean => n.op !== Op.Param && n.op !== Op.Const;
+
+/** Adds a second activation to its input: a residual connection (a bias or constant is not one). */
+function addsResidual(n: Node): boolean {
+  if (n.op === Op.MatMulEpilogue || n.op === Op.MatMulNorm) return n.src.slice(2).some(isActivation);
+  return n.op === Op.Add && n.src.every(isActivation);
+}
+
+/**
+ * Whether `n`'s value reaches a graph output along some path that passes no residual connection: then an error in
+ * it lands in the output undiluted (a head: pooler, classifier, the MLM transform before the logits).
+ */
+function reachesOutputDirectly(n: Node, cx: RewriteContext, memo: WeakMap<Node, boolean>): boolean {
+  const known = memo.get(n);
+  if (known !== undefined) return known;
+  memo.set(n, false); // the graph is acyclic; this only guards the walk
+  const result = !addsResidual(n) && (isOutput(n, cx) || cx.consumers(n).some((c) => reachesOutputDirectly(c, cx, memo)));
+  memo.set(n, result);
+  return result;
+}
+
+/**
+ * int8w: a 2-D f32 weight read only as `x @ Wᵀ` (a Linear: every consumer is a transpose that only products read
+ * as their right operand) gets `quant: 'int8'`: the schedule stores it as int8 with one f32 scale per row of W
+ * (per output channel), and the product's kernel dequantises what it loads. A weight read any other way (the tied
+ * word embeddings are also gathered) stays f32, and so do the heads' Linears, whose products reach an output without
+ * a residual connection to dilute their error (int8 schemes keep the LM head in higher precision for the same
+ * reason: quantising BERT's MLM transform alone flips ~2% of top-1 predictions of a random model).
+ */
+function quantise(n: Node, cx: RewriteContext, memo: WeakMap<Node, boolean>): Node | undefined {
+  if (n.op !== Op.Param || n.dtype !== 'f32' || n.shape.length !== 2 || n.arg['quant'] !== undefined || isOutput(n, cx)) return undefined;
+  const readers = cx.consumers(n);
+  const products = (t: Node) => cx.consumers(t);
+  const linear = (t: Node) =>
+    isLastTwoSwap(t) && !isOutput(t, cx) && products(t).every((m) => (m.op === Op.MatMul || m.op === Op.MatMulEpilogue) && m.src.indexOf(t) === 1 && m.src.lastIndexOf(t) === 1);
+  if (readers.length === 0 || !readers.every(linear)) return undefined;
+  if (readers.some((t) => products(t).some((m) => reachesOutputDirectly(m, cx, memo)))) return undefined;
+  return cx.make(n.op, n.dtype, n.shape, [], { ...n.arg, quant: 'int8' }, n.origin);
+}
+
 /** A graph output: used more often than it has consumer nodes. */
 const isOutput = (n: Node, cx: RewriteContext): boolean => cx.uses(n) > cx.consumers(n).length;
 
 /** The rules of one precision. */
 export function precisionRules(precision: Precision): readonly Rule[] {
   if (precision === 'fp32') return [];
+  if (precision === 'int8w') {
+    const memo = new WeakMap<Node, boolean>();
+    return [[any('n'), (_m, cx, n) => quantise(n, cx, memo)]];
+  }
   const low = narrowDtype(precision);
   const lower = (n: Node, cx: RewriteContext): Node | undefined => {
     if (n.dtype !== 'f32' || isOutput(n, cx)) return undefined;

@@ -1,9 +1,10 @@
 /**
- * fp16 and bf16 storage in the CUDA backend: kernels hold `__half` / `__nv_bfloat16` buffers (cuda_fp16.h,
- * cuda_bf16.h) and compute in f32. Checked without a GPU in three ways: the host emulation's half types convert
- * exactly as the reference formats do (every f16 bit pattern widened, rounding ties, subnormals, overflow, NaN);
- * fp16 and bf16 BERT programs run on the emulation within 1e-2 of the fp32 CPU reference; and nvcc compiles every
- * such kernel for compute_80, sm_80 and sm_90 with no warning and no spill.
+ * Narrow storage in the CUDA backend: kernels hold `__half` / `__nv_bfloat16` buffers (cuda_fp16.h, cuda_bf16.h)
+ * or int8 weights (`signed char`, dequantised by the matmul) and compute in f32. Checked without a GPU: the host
+ * emulation's half types convert exactly as the reference formats do (every f16 bit pattern widened, rounding ties,
+ * subnormals, overflow, NaN); fp16 and bf16 BERT programs run on the emulation within 1e-2 of the fp32 CPU
+ * reference; int8w keeps ≥ 99% of fp32's top-1 predictions; and nvcc compiles every such kernel for compute_80,
+ * sm_80 and sm_90 with no warning and no spill.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,7 +19,7 @@ import type { NarrowType } from '../../../compiler/kernel/ir.ts';
 import { optimizeGraph } from '../../../compiler/pipeline.ts';
 import { bf16BitsToF32, f16BitsToF32 } from '../../../runtime/weights/half.ts';
 import { relativeError } from '../../specs/bert-helpers.ts';
-import { hfWeights } from '../../compiler/passes/helpers.ts';
+import { argmaxRows, hfWeights } from '../../compiler/passes/helpers.ts';
 import { bertCases, caseInputs, compileCase } from './bert-cases.ts';
 import { skipBecause } from './helpers.ts';
 
@@ -97,18 +98,44 @@ if (emulation) {
   }
 }
 
+if (!emulation) {
+  test('int8w on the host emulation: top-1 agreement with fp32 ≥ 99%, dequantised as the CPU reference does', async () => {
+    const c = cases.find((x) => x.title === 'BertForMaskedLM with labels')!;
+    const g = compileCase(c);
+    const vocab = c.config['vocab_size'] as number;
+    let agree = 0;
+    let rows = 0;
+    for (const seed of [1, 2, 3]) {
+      const inputs = caseInputs(c, g, seed, { B: 4, S: 12 });
+      const weights = hfWeights(g, seed + 30);
+      const want = runGraph(optimizeGraph(g).graph, inputs, weights)['logits']!.data;
+      const lowered = optimizeGraph(g, { precision: 'int8w' }).graph;
+      const program = compileCuda(lowered);
+      assert.ok(program.kernels.some((k) => k.buffers.some((b) => b.t === 'i8')) && program.buffers.some((b) => b.quant === 'scales'));
+      const got = (await runGraphEmulated(lowered, inputs, weights, { program }))['logits']!.data;
+      const reference = runGraph(lowered, inputs, weights)['logits']!.data;
+      assert.ok(relativeError(Array.from(got), Array.from(reference)) <= 1e-4, 'matches the int8w CPU reference');
+      const [a, b] = [argmaxRows(got, vocab), argmaxRows(want, vocab)];
+      agree += a.filter((v, i) => v === b[i]).length;
+      rows += a.length;
+    }
+    assert.ok(agree / rows >= 0.99, `top-1 agreement ${agree}/${rows}`);
+  });
+}
+
 const nvcc = nvccUnavailable();
 if (nvcc) {
-  skipBecause('fp16/bf16 kernels compile for compute_80, sm_80 and sm_90 with no warning or spill', nvcc);
+  skipBecause('fp16/bf16/int8w kernels compile for compute_80, sm_80 and sm_90 with no warning or spill', nvcc);
 } else {
-  test('fp16/bf16 kernels compile for compute_80, sm_80 and sm_90 with no warning or spill', async () => {
-    const programs = cases.flatMap((c) => PRECISIONS.map((precision) => compileCuda(optimizeGraph(compileCase(c), { precision }).graph)));
+  test('fp16/bf16/int8w kernels compile for compute_80, sm_80 and sm_90 with no warning or spill', async () => {
+    const programs = cases.flatMap((c) => [...PRECISIONS, 'int8w' as const].map((precision) => compileCuda(optimizeGraph(compileCase(c), { precision }).graph)));
     const source = cudaModuleSource(programs.flatMap((p) => p.kernels));
     assert.match(source, /#ifndef DSLC_HOST_EMULATION\n#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#endif/);
     assert.match(source, /const __half\* __restrict__/);
     assert.match(source, /__float2bfloat16_rn\(/);
     const build = await compileCudaSource(source); // throws on any error or warning
-    const entries = new Set(programs.flatMap((p) => p.kernels.filter((k) => k.buffers.some((b) => b.t === 'f16' || b.t === 'bf16')).map((k) => k.entry)));
+    assert.match(source, /const signed char\* __restrict__ b,/);
+    const entries = new Set(programs.flatMap((p) => p.kernels.filter((k) => k.buffers.some((b) => b.t === 'f16' || b.t === 'bf16' || b.t === 'i8')).map((k) => k.entry)));
     for (const arch of ['sm_80', 'sm_90']) {
       const rows = build.resources.filter((r) => r.arch === arch && entries.has(r.entry));
       assert.is(rows.length, entries.size, `every narrow kernel in the ${arch} report`);

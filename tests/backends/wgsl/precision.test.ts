@@ -73,7 +73,7 @@ test('programs carry the native-f16 variant only for kernels with f16 buffers', 
 
 const SMALL = { hidden_size: 30, num_attention_heads: 3, num_hidden_layers: 1, intermediate_size: 45, vocab_size: 53, max_position_embeddings: 24, type_vocab_size: 2 };
 
-test('every kernel of fp16 and bf16 BERT programs, packed and native f16, compiles with Dawn (null backend)', async () => {
+test('every kernel of fp16, bf16 and int8w BERT programs, packed and native f16, compiles with Dawn (null backend)', async () => {
   const device = await validationDevice();
   assert.ok(device, "Dawn's null backend is unavailable (npm package webgpu missing?)");
   assert.ok(device!.features.has('shader-f16'), 'the null backend offers shader-f16');
@@ -81,7 +81,7 @@ test('every kernel of fp16 and bf16 BERT programs, packed and native f16, compil
   const add = (code: string, what: string) => sources.has(code) || sources.set(code, what);
   for (const entry of ['BertModel', 'BertForMaskedLM', 'BertForSequenceClassification']) {
     const g = compileGraph(BERT_SOURCE, { entry, config: SMALL, inputs: entry === 'BertModel' ? [] : ['labels'] });
-    for (const precision of ['fp16', 'bf16'] as const) {
+    for (const precision of ['fp16', 'bf16', 'int8w'] as const) {
       for (const k of compileWgsl(optimizeGraph(g, { precision }).graph).kernels) {
         add(k.code, `${entry} ${precision}: ${k.name}`);
         if (k.codeF16) add(k.codeF16, `${entry} ${precision} (shader-f16): ${k.name}`);
@@ -101,6 +101,7 @@ test('every kernel of fp16 and bf16 BERT programs, packed and native f16, compil
   device!.destroy();
   assert.is(failures.length, 0, failures.slice(0, 3).join('\n'));
   assert.ok([...sources.values()].filter((w) => w.includes('shader-f16')).length >= 5, 'native variants were checked');
+  assert.ok([...sources.values()].some((w) => w.includes('_q8')), 'int8 matmuls were checked');
   console.log(`\n  ${sources.size} distinct narrow-storage WGSL kernels validated`);
 });
 

@@ -35,6 +35,15 @@ export function hfWeights(graph: Graph, seed: number): Weights {
   return new Map(Object.entries(randomTensors(expectedParams(graph), { seed, std: 0.02 })).map(([k, t]) => [k, t.data as Float32Array]));
 }
 
+/** The index of the largest value of each row of a [rows, width] tensor (top-1 predictions). */
+export function argmaxRows(data: ArrayLike<number>, width: number): number[] {
+  return Array.from({ length: data.length / width }, (_, r) => {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (data[r * width + c]! > data[r * width + best]!) best = c;
+    return best;
+  });
+}
+
 /** Every input of the graph: ids in range, masks padded at the end of every other row, normal floats otherwise. */
 export function inputsFor(graph: Graph, env: Record<string, number>, seed: number): Record<string, HostTensor> {
   const rand = normalSampler(seed);
