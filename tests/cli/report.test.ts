@@ -55,7 +55,7 @@ test('--report --precision: says which precision, and fp16 halves the bytes move
   } catch (e) {
     error = e as Error;
   }
-  assert.match(error?.message ?? '', /--precision: unknown precision "fp8" \(known: fp32, fp16, bf16\)/);
+  assert.match(error?.message ?? '', /--precision: unknown precision "fp8" \(known: fp32, fp16, bf16, int8w\)/);
 });
 
 test('--report: every field, at B=1, S=128 by default; kernels per layer drop with fusion on', async () => {
