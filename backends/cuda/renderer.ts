@@ -27,7 +27,7 @@ const TYPES: Record<Type, string> = {
 /** C element types of buffers: narrow floats are cuda_fp16.h's and cuda_bf16.h's types, i8 a signed byte. */
 export const STORAGE_TYPES: Record<StorageType, string> = {
   f32: 'float', i32: 'int', u32: 'unsigned', f32x4: 'float4', i32x4: 'int4', u32x4: 'uint4',
-  f16: '__half', bf16: '__nv_bfloat16', i8: 'signed char',
+  f16: '__half', bf16: '__nv_bfloat16', i8: 'signed char', f16x4: '__half2', bf16x4: '__nv_bfloat162',
 };
 
 /** Float math by CUDA's single-precision names (the accurate ones: no `__expf`, no fast-math). */
@@ -130,12 +130,17 @@ export class CudaRenderer extends CStyleRenderer {
     if (t === 'f16') return `__half2float(${buf}[${i}])`;
     if (t === 'bf16') return `__bfloat162float(${buf}[${i}])`;
     if (t === 'i8') return `static_cast<float>(${buf}[${i}])`;
+    // four halves as two half2 loads (prelude.ts)
+    if (t === 'f16x4') return `dslc_load_h4(${buf}, ${i})`;
+    if (t === 'bf16x4') return `dslc_load_b4(${buf}, ${i})`;
     return super.loadText(t, buf, i, written);
   }
 
   override storeText(t: StorageType, buf: string, i: string, v: string): string {
     if (t === 'f16') return `${buf}[${i}] = __float2half_rn(${v});`;
     if (t === 'bf16') return `${buf}[${i}] = __float2bfloat16_rn(${v});`;
+    if (t === 'f16x4') return `dslc_store_h4(${buf}, ${i}, ${v});`;
+    if (t === 'bf16x4') return `dslc_store_b4(${buf}, ${i}, ${v});`;
     return super.storeText(t, buf, i, v);
   }
 

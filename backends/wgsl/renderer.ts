@@ -51,6 +51,25 @@ const PACKED_HELPERS: Readonly<Record<string, string>> = {
   return pack2x16float(vec2<f32>(v, 0.0f)) & 0xffffu;
 }
 `,
+  // four halves in two words that one thread owns: plain loads and stores, no atomics
+  dslc_f16x4: `fn dslc_f16x4(w: vec2<u32>) -> vec4<f32> {
+  return vec4<f32>(unpack2x16float(w.x), unpack2x16float(w.y));
+}
+`,
+  dslc_f16x4_bits: `fn dslc_f16x4_bits(v: vec4<f32>) -> vec2<u32> {
+  return vec2<u32>(pack2x16float(v.xy), pack2x16float(v.zw));
+}
+`,
+  dslc_bf16x4: `fn dslc_bf16x4(w: vec2<u32>) -> vec4<f32> {
+  return bitcast<vec4<f32>>(vec4<u32>(w.x << 16u, w.x & 0xffff0000u, w.y << 16u, w.y & 0xffff0000u));
+}
+`,
+  dslc_bf16x4_bits: `fn dslc_bf16x4_bits(v: vec4<f32>) -> vec2<u32> {
+  let b = bitcast<vec4<u32>>(v);
+  let r = select((b + vec4<u32>(0x7fffu) + ((b >> vec4<u32>(16u)) & vec4<u32>(1u))) >> vec4<u32>(16u), vec4<u32>(0x7fc0u), v != v);
+  return vec2<u32>(r.x | (r.y << 16u), r.z | (r.w << 16u));
+}
+`,
 };
 
 export interface WgslOptions {
@@ -116,19 +135,21 @@ export class WgslRenderer extends CStyleRenderer {
   }
 
   private native(t: StorageType): boolean {
-    return t === 'f16' && this.options.f16 === true;
+    return (t === 'f16' || t === 'f16x4') && this.options.f16 === true;
   }
 
   /** The element type of a storage buffer's array. */
   private arrayType(t: StorageType, written: boolean): string {
-    if (this.native(t)) return 'f16';
+    if (this.native(t)) return t === 'f16x4' ? 'vec4<f16>' : 'f16';
+    if (t === 'f16x4' || t === 'bf16x4') return 'vec2<u32>';
     if (isNarrow(t)) return written ? 'atomic<u32>' : 'u32';
-    return this.type(t);
+    return this.type(t as Type);
   }
 
   override loadText(t: StorageType, buf: string, i: string, written: boolean): string {
     if (!isNarrow(t)) return super.loadText(t, buf, i, written);
-    if (this.native(t)) return `f32(${buf}[${i}])`;
+    if (this.native(t)) return `${t === 'f16x4' ? 'vec4<f32>' : 'f32'}(${buf}[${i}])`;
+    if (t === 'f16x4' || t === 'bf16x4') return `dslc_${t}(${buf}[${i}])`;
     const perWord = t === 'i8' ? 4 : 2;
     const word = written ? `atomicLoad(&${buf}[(${i}) / ${perWord}u])` : `${buf}[(${i}) / ${perWord}u]`;
     const shift = `(((${i}) % ${perWord}u) * ${32 / perWord}u)`;
@@ -139,7 +160,8 @@ export class WgslRenderer extends CStyleRenderer {
 
   override storeText(t: StorageType, buf: string, i: string, v: string): string {
     if (!isNarrow(t)) return super.storeText(t, buf, i, v);
-    if (this.native(t)) return `${buf}[${i}] = f16(${v});`;
+    if (this.native(t)) return `${buf}[${i}] = ${t === 'f16x4' ? 'vec4<f16>' : 'f16'}(${v});`;
+    if (t === 'f16x4' || t === 'bf16x4') return `${buf}[${i}] = dslc_${t}_bits(${v});`;
     const bits = t === 'bf16' ? 'dslc_bf16_bits' : 'dslc_f16_bits';
     return [
       '{',
@@ -211,5 +233,5 @@ export function renderWgsl(kernel: Kernel, opts: WgslOptions = {}): string {
 }
 
 /** True when the kernel has an f16 buffer, so its `shader-f16` variant differs from the packed one. */
-export const usesF16 = (kernel: Kernel): boolean => kernel.buffers.some((b) => b.t === 'f16');
+export const usesF16 = (kernel: Kernel): boolean => kernel.buffers.some((b) => b.t === 'f16' || b.t === 'f16x4');
 

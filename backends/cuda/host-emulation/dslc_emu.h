@@ -19,6 +19,9 @@ struct dim3 {
   unsigned x, y, z;
 };
 using uint3 = dim3;
+struct alignas(8) float2 {
+  float x, y;
+};
 struct alignas(16) float4 {
   float x, y, z, w;
 };
@@ -113,6 +116,18 @@ inline __half __float2half_rn(float f) {
   const unsigned r = (ax + 0xfffu + lsb) >> 13;  // round the 13 dropped bits to nearest even
   return {static_cast<uint16_t>(sign | (r - (112u << 10)))};
 }
+struct alignas(4) __half2 {
+  __half x, y;
+};
+struct alignas(4) __nv_bfloat162 {
+  __nv_bfloat16 x, y;
+};
+inline float2 __half22float2(__half2 h) { return {__half2float(h.x), __half2float(h.y)}; }
+inline __half2 __floats2half2_rn(float a, float b) { return {__float2half_rn(a), __float2half_rn(b)}; }
+inline float __bfloat162float(__nv_bfloat16 h);
+inline __nv_bfloat16 __float2bfloat16_rn(float f);
+inline float2 __bfloat1622float2(__nv_bfloat162 h) { return {__bfloat162float(h.x), __bfloat162float(h.y)}; }
+inline __nv_bfloat162 __floats2bfloat162_rn(float a, float b) { return {__float2bfloat16_rn(a), __float2bfloat16_rn(b)}; }
 inline float __bfloat162float(__nv_bfloat16 h) { return __int_as_float(static_cast<int>(static_cast<unsigned>(h.bits) << 16)); }
 inline __nv_bfloat16 __float2bfloat16_rn(float f) {
   const unsigned x = static_cast<unsigned>(__float_as_int(f));

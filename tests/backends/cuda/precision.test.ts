@@ -133,6 +133,10 @@ if (nvcc) {
     assert.match(source, /#ifndef DSLC_HOST_EMULATION\n#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#endif/);
     assert.match(source, /const __half\* __restrict__/);
     assert.match(source, /__float2bfloat16_rn\(/);
+    // contiguous elementwise kernels move four halves a thread as two half2 / bfloat162
+    assert.match(source, /const __half2\* __restrict__ x0/);
+    assert.match(source, /dslc_load_h4\(x0, i\)/);
+    assert.match(source, /dslc_store_b4\(y, i, make_float4\(/);
     const build = await compileCudaSource(source); // throws on any error or warning
     assert.match(source, /const signed char\* __restrict__ b,/);
     const entries = new Set(programs.flatMap((p) => p.kernels.filter((k) => k.buffers.some((b) => b.t === 'f16' || b.t === 'bf16' || b.t === 'i8')).map((k) => k.entry)));

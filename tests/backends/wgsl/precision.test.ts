@@ -61,11 +61,28 @@ test('native f16 (shader-f16): enable f16, array<f16>, f32 registers; bf16 and i
   assert.match(q, /f32\(extractBits\(bitcast<i32>\(x\[\(i\) \/ 4u\]\), \(\(\(i\) % 4u\) \* 8u\), 8u\)\)/);
 });
 
+test('four halves a thread (contiguous elementwise): whole words, plain stores, vec4<f16> when native', () => {
+  // hidden 32: the embeddings' sums have B·S·32 elements, a multiple of 4 for every B and S
+  const g = compileGraph(BERT_SOURCE, { entry: 'BertModel', config: { ...SMALL, hidden_size: 32, num_attention_heads: 2 } });
+  const kernels = compileWgsl(optimizeGraph(g, { precision: 'fp16' }).graph).kernels.filter((k) => k.name.endsWith('_x4') && k.codeF16);
+  assert.ok(kernels.length > 0, 'an f16 x4 kernel');
+  for (const k of kernels) {
+    assert.match(k.code, /var<storage, read_write> y: array<vec2<u32>>;/);
+    assert.match(k.code, /y\[i\] = dslc_f16x4_bits\(vec4<f32>\(/);
+    assert.not.match(k.code, /atomic/);
+    assert.match(k.codeF16!, /var<storage, read_write> y: array<vec4<f16>>;/);
+    assert.match(k.codeF16!, /y\[i\] = vec4<f16>\(vec4<f32>\(/);
+  }
+  const bf = compileWgsl(optimizeGraph(g, { precision: 'bf16' }).graph).kernels.find((k) => k.name.endsWith('_x4') && k.code.includes('dslc_bf16x4'));
+  assert.ok(bf, 'a bf16 x4 kernel');
+  assert.match(bf!.code, /fn dslc_bf16x4_bits\(v: vec4<f32>\) -> vec2<u32>/);
+});
+
 test('programs carry the native-f16 variant only for kernels with f16 buffers', () => {
   const g = compileGraph(BERT_SOURCE, { entry: 'BertModel', config: SMALL });
   const fp16 = compileWgsl(optimizeGraph(g, { precision: 'fp16' }).graph);
   assert.ok(fp16.kernels.some((k) => k.codeF16 !== undefined));
-  for (const k of fp16.kernels) assert.is(k.codeF16 !== undefined, /array<u32>|array<atomic<u32>>/.test(k.code), k.name);
+  for (const k of fp16.kernels) assert.is(k.codeF16 !== undefined, /array<(u32|atomic<u32>|vec2<u32>)>/.test(k.code), k.name);
   const bf16 = compileWgsl(optimizeGraph(g, { precision: 'bf16' }).graph);
   assert.ok(bf16.kernels.every((k) => k.codeF16 === undefined));
   assert.ok(compileWgsl(g).kernels.every((k) => k.codeF16 === undefined));
