@@ -5,7 +5,8 @@
  *   check      AST → diagnostics               (elaborate/)  types and shapes of every function, every config branch
  *   elaborate  AST + config → graph IR         (elaborate/)  one entry point traced into primitive ops, shapes symbolic
  *   validate   graph IR → graph IR             (ir/)         invariants every later stage relies on
- *   passes     graph IR → graph IR             (passes/)     fusions by rewrite rules, each switchable (PassOptions)
+ *   passes     graph IR → graph IR             (passes/)     fusions by rewrite rules, each switchable (PassOptions),
+ *                                                            then precision lowering (fp16 / bf16 / int8w storage)
  *   schedule   graph IR → kernel launches      (kernel/)     kernel IR per op, sizes as uniforms fed by symbolic dims
  *   plan       launches → memory plan          (kernel/)     intermediates share buffers by liveness, one plan for all sizes
  *   render     kernel IR → WGSL                (backends/wgsl/) a printer; runtime/webgpu runs the result
