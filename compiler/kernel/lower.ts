@@ -45,6 +45,7 @@ export function lowerNode(node: Node, cx: LowerContext): Launch[] {
       return [lowerMatMul(node, cx)];
     case Op.Gather:
       return [lowerGather(node, cx)];
+    case Op.Reshape: // only when it changes storage (schedule.ts)
     case Op.Permute:
     case Op.Expand:
     case Op.Slice:

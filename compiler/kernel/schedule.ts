@@ -118,7 +118,8 @@ export function scheduleGraph(graph: Graph): Schedule {
     if (elided.has(node.id)) continue;
     const base = { storage: storageOf(node.dtype, node), size: shapeSize(node.shape), node: node.id };
     const name = typeof node.arg['name'] === 'string' ? (node.arg['name'] as string) : undefined;
-    if (node.op === Op.Reshape) {
+    // a reshape is its source's buffer, unless it changes the storage (an f32 output of a narrow value): then a copy
+    if (node.op === Op.Reshape && storageOf(node.dtype) === storageOf(node.src[0]!.dtype)) {
       nodeBuffer.set(node.id, cx.buffer(node.src[0]!));
       continue;
     }

@@ -65,6 +65,18 @@ for (const [precision, low] of [['fp16', 'f16'], ['bf16', 'bf16']] as const) {
   });
 }
 
+test('an f32 output made by moving a narrow value (reshape, concat) gets its own buffer and a widening copy', () => {
+  const qa = scheduleGraph(optimizeGraph(bert('BertForQuestionAnswering', { num_labels: 2 }), { precision: 'fp16' }).graph);
+  for (const o of qa.outputs) {
+    assert.is(o.node.op, Op.Reshape);
+    assert.is(qa.buffers[o.buffer]!.storage, 'f32');
+    assert.is(qa.nodeBuffer.get(o.node.src[0]!.id) === o.buffer, false, `${o.name} does not alias its f16 source`);
+  }
+  assert.ok(qa.kernels.some((k) => k.name.startsWith('copy_f16_to_f32') && k.buffers[0]!.t === 'f16' && k.buffers[1]!.t === 'f32'));
+  const decoder = scheduleGraph(optimizeGraph(bert('BertLMHeadModel', { is_decoder: true }), { precision: 'fp16' }).graph);
+  assert.ok(decoder.kernels.some((k) => k.name.startsWith('copy_f16_to_f32_write')), 'the cache concat widens');
+});
+
 test('narrow activations take half the pool: the memory plan sizes slots in words', () => {
   const g = bert('BertModel');
   const env = { B: 2, S: 64 };
