@@ -35,6 +35,7 @@ function narrowingOperands(n: Node): readonly Node[] | undefined {
       return [n.src[0]!];
     case Op.MatMul:
     case Op.MatMulEpilogue:
+    case Op.MatMulNorm:
       return n.src.slice(0, 2);
     case Op.Attention:
       return n.src.slice(0, 3);

@@ -102,6 +102,23 @@ if (emulation) {
 }
 
 if (!emulation) {
+  test('fp16 with the opt-in matmul + LayerNorm fusion on the host emulation within 1e-2 of fp32', async () => {
+    const c = cases.find((x) => x.title === 'BertModel')!;
+    const g = compileCase(c);
+    const inputs = caseInputs(c, g);
+    const weights = hfWeights(g, 9);
+    const want = runGraph(optimizeGraph(g).graph, inputs, weights);
+    const lowered = optimizeGraph(g, { fuseNorm: true, precision: 'fp16' });
+    assert.ok(lowered.fired['fuse-norm']! > 0);
+    const program = compileCuda(lowered.graph);
+    assert.ok(program.kernels.some((k) => k.name.startsWith('matmul_norm') && k.buffers.some((b) => b.t === 'f16')));
+    const got = await runGraphEmulated(lowered.graph, inputs, weights, { program });
+    for (const name of Object.keys(want)) {
+      const err = relativeError(Array.from(got[name]!.data), Array.from(want[name]!.data));
+      assert.ok(err <= 1e-2, `${name}: relative error ${err.toExponential(2)} vs fp32`);
+    }
+  });
+
   test('int8w on the host emulation: top-1 agreement with fp32 ≥ 99%, dequantised as the CPU reference does', async () => {
     const c = cases.find((x) => x.title === 'BertForMaskedLM with labels')!;
     const g = compileCase(c);
@@ -132,6 +149,7 @@ if (nvcc) {
 } else {
   test('fp16/bf16/int8w kernels compile for compute_80, sm_80 and sm_90 with no warning or spill', async () => {
     const programs = cases.flatMap((c) => [...PRECISIONS, 'int8w' as const].map((precision) => compileCuda(optimizeGraph(compileCase(c), { precision }).graph)));
+    programs.push(compileCuda(optimizeGraph(compileCase(cases[0]!), { fuseNorm: true, precision: 'fp16' }).graph));
     const source = cudaModuleSource(programs.flatMap((p) => p.kernels));
     assert.match(source, /#ifndef DSLC_HOST_EMULATION\n#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#endif/);
     assert.match(source, /const __half\* __restrict__/);
