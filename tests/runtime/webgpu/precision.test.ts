@@ -18,16 +18,18 @@ import { gpu } from './helpers.ts';
 const ODD = { hidden_size: 30, num_attention_heads: 3, num_hidden_layers: 2, intermediate_size: 45, vocab_size: 53 };
 const ENV = { B: 2, S: 7 };
 
-const cases: [string, string[]][] = [
-  ['BertModel', []],
-  ['BertForMaskedLM', ['labels']],
+const cases: [string, string[], Record<string, unknown>][] = [
+  ['BertModel', [], {}],
+  ['BertForMaskedLM', ['labels'], {}],
+  // outputs that reshape narrow values: a widening copy each
+  ['BertForQuestionAnswering', [], { num_labels: 2 }],
 ];
 
-for (const [entry, optional] of cases) {
+for (const [entry, optional, config] of cases) {
   test(`${entry}: fp16 and bf16 on WebGPU within 1e-2 of the fp32 CPU reference`, async () => {
     const context = await gpu();
     if (!context) return;
-    const g = bert(entry, ODD, optional);
+    const g = bert(entry, { ...ODD, ...config }, optional);
     const inputs = inputsFor(g, ENV, 11);
     const weights = hfWeights(g, 12);
     const want = runGraph(optimizeGraph(g).graph, inputs, weights);
