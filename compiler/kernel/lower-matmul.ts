@@ -13,7 +13,7 @@ import { type Dim, dimEq, dimMul, dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
 import { broadcastStrides, collapse, contiguousStrides, isContiguous, stridedOffsets } from './indexing.ts';
-import type { Expr } from './ir.ts';
+import { type Expr, storageVectorOf } from './ir.ts';
 import type { ArrayRef } from './builder.ts';
 import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
@@ -63,13 +63,19 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const epi = addends.length > 0 || act ? `_epi${addends.length}${act ? `_${act}` : ''}` : '';
   // an int8 weight: i8 values and one f32 scale per output column, dequantised as the B slab is loaded
   const bScales = cx.scaleOf(bSource ?? b);
-  const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${bScales !== undefined ? '_q8' : ''}${epi}`, THREADS);
+  // A narrow output with a row length that is a multiple of 4: each thread's 4 adjacent columns are stored as one
+  // 8-byte vector (CUDA: two half2; packed WGSL: two whole u32 words, no atomics).
+  const out = storageOf(node.dtype);
+  const nValue = dimValue(b.shape[b.shape.length - 1]!);
+  const vecOut = (out === 'f16' || out === 'bf16') && nValue !== undefined && nValue % PER === 0;
+  const suffix = `${bScales !== undefined ? '_q8' : ''}${epi}${vecOut ? '_v4' : ''}`;
+  const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${suffix}`, THREADS);
   const k = lb.k;
   // storage follows each operand's dtype; loads widen into the f32 tiles and accumulators, the store rounds
   const A = lb.bind('a', storageOf(a.dtype), cx.buffer(aSource ?? a));
   const B = lb.bind('b', bScales !== undefined ? 'i8' : storageOf(b.dtype), cx.buffer(bSource ?? b));
   const scaleB = bScales !== undefined ? lb.bind('b_scale', 'f32', bScales) : undefined;
-  const C = lb.bind('c', storageOf(node.dtype), cx.buffer(node), true);
+  const C = lb.bind('c', vecOut ? storageVectorOf(out as 'f16' | 'bf16') : out, cx.buffer(node), true);
   const adds = addends.map((x, i) => lb.bind(`add${i}`, storageOf(x.dtype), cx.buffer(x)));
   const M = lb.size('m', batch.m);
   const K = lb.size('k', a.shape[a.shape.length - 1]!);
@@ -128,7 +134,17 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
     k.barrier();
   });
 
-  grid((i, j) => {
+  if (vecOut) {
+    for (let i = 0; i < PER; i++) {
+      const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
+      const gn = k.let('on', E.add(col0, E.mul(tx, u(PER))));
+      k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {
+        const at = k.let('at', E.add(cOff, E.add(E.mul(gm, N), gn)));
+        const parts = acc[i]!.map((x, j) => k.let('r', epilogue(lb, node, addends, adds, act, x.get, E.add(at, u(j)), E.add(gn, u(j)))));
+        k.store(C, E.div(at, u(PER)), { k: 'vec', t: 'f32x4', parts });
+      });
+    }
+  } else grid((i, j) => {
     const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
     const gn = k.let('on', E.add(col0, E.add(E.mul(tx, u(PER)), u(j))));
     k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {

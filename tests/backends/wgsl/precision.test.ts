@@ -73,6 +73,14 @@ test('four halves a thread (contiguous elementwise): whole words, plain stores, 
     assert.match(k.codeF16!, /var<storage, read_write> y: array<vec4<f16>>;/);
     assert.match(k.codeF16!, /y\[i\] = vec4<f16>\(vec4<f32>\(/);
   }
+  // products whose rows are a multiple of 4 long store each thread's 4 adjacent columns the same way
+  const products = compileWgsl(optimizeGraph(g, { precision: 'fp16' }).graph).kernels.filter((k) => k.name.startsWith('matmul_f16') && k.name.endsWith('_v4'));
+  assert.ok(products.length > 0, 'a matmul with vector stores');
+  for (const k of products) {
+    assert.match(k.code, /var<storage, read_write> c: array<vec2<u32>>;/);
+    assert.match(k.code, /c\[at \/ 4u\] = dslc_f16x4_bits\(vec4<f32>\(/);
+    assert.not.match(k.code, /atomic/);
+  }
   const bf = compileWgsl(optimizeGraph(g, { precision: 'bf16' }).graph).kernels.find((k) => k.name.endsWith('_x4') && k.code.includes('dslc_bf16x4'));
   assert.ok(bf, 'a bf16 x4 kernel');
   assert.match(bf!.code, /fn dslc_bf16x4_bits\(v: vec4<f32>\) -> vec2<u32>/);
