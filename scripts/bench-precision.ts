@@ -1,7 +1,8 @@
 /**
  * Forward time of one BERT entry point at fp32, fp16 and bf16 storage on the WebGPU adapter (SwiftShader here: no
  * shader-f16, so fp16 runs the packed-u32 kernels), side by side in one run: median milliseconds per forward after a
- * warm-up, the ratio to fp32, device bytes held, and the relative error of the output against the fp32 run.
+ * warm-up, the ratio to fp32, device bytes held, and the relative error of the output against the fp32 run. The
+ * three models are loaded together and their forwards interleaved, so a busy machine slows all three alike.
  *
  *   node --import tsx scripts/bench-precision.ts [--entry BertModel] [--hidden 256] [--layers 2] [--b 2] [--s 64] [--runs 5]
  */
@@ -36,18 +37,23 @@ const inputs: Record<string, HostTensor> = { input_ids: { dtype: 'i32', shape: [
 const context = await webgpuContext();
 console.log(`${values.entry} hidden ${hidden}, ${config.num_hidden_layers} layers, B=${B}, S=${S} on ${context.adapterName} (shader-f16: ${context.shaderF16 ? 'yes' : 'no, packed halves'})`);
 console.log('precision  ms/forward  vs fp32  device MiB  rel. error vs fp32');
-let base: { ms: number; out: Float32Array } | undefined;
-for (const precision of ['fp32', 'fp16', 'bf16'] as const) {
-  const model = await loadWebGpuModel(optimizeGraph(graph, { precision }).graph, weights);
-  const first = await model.forward(inputs); // warm-up: pipelines, buffers, uniforms
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
+const precisions = ['fp32', 'fp16', 'bf16'] as const;
+const models = await Promise.all(precisions.map((precision) => loadWebGpuModel(optimizeGraph(graph, { precision }).graph, weights)));
+const firsts = [];
+for (const model of models) firsts.push(await model.forward(inputs)); // warm-up: pipelines, buffers, uniforms
+const times: number[][] = models.map(() => []);
+for (let r = 0; r < runs; r++) {
+  for (const [m, model] of models.entries()) {
     const t = performance.now();
     await model.forward(inputs);
-    times.push(performance.now() - t);
+    times[m]!.push(performance.now() - t);
   }
-  const ms = times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
-  const out = Object.values(first)[0]!.data as Float32Array;
+}
+let base: { ms: number; out: Float32Array } | undefined;
+for (const [m, precision] of precisions.entries()) {
+  const model = models[m]!;
+  const ms = times[m]!.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+  const out = Object.values(firsts[m]!)[0]!.data as Float32Array;
   base ??= { ms, out };
   let num = 0;
   let den = 0;
