@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { HostTensor } from '../backends/tensor.ts';
-import { compileGraph, checkSource, optimizeGraph, parseSource, passOptions, readSource, type Source } from '../compiler/pipeline.ts';
+import { compileGraph, checkSource, optimizeGraph, parsePrecision, type Precision, parseSource, passOptions, PRECISIONS, readSource, type Source } from '../compiler/pipeline.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphFromJson, graphToJson, printGraph, type GraphJson } from '../compiler/ir/print.ts';
 import type { Program } from '../dsl/ast.ts';
@@ -35,6 +35,8 @@ const ENTRY_OPTIONS = {
   set: { type: 'string', multiple: true },
   with: { type: 'string', multiple: true },
 } as const;
+
+const PRECISION_NAMES = PRECISIONS.join(', ');
 
 export const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertModel, BertForMaskedLM)
       --fn NAME        function of the module (default forward; e.g. decode for a KV-cache step)
@@ -109,11 +111,13 @@ const check: Command = {
 
 const ir: Command = {
   summary: 'print the graph IR of one entry point',
-  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON\n      --fuse LIST      run the graph passes first: all, none, or some of attention,epilogue,qkv,norm,add-norm`,
-  options: { ...ENTRY_OPTIONS, json: { type: 'boolean' }, fuse: { type: 'string' } },
+  usage: `usage: dslc ir FILE --entry NAME [options]\n\n${ENTRY_HELP}\n      --json           print the IR as JSON\n      --fuse LIST      run the graph passes first: all, none, or some of attention,epilogue,qkv,norm,add-norm\n      --precision P    storage precision: ${PRECISION_NAMES} (default fp32; with --fuse, after the fusions)`,
+  options: { ...ENTRY_OPTIONS, json: { type: 'boolean' }, fuse: { type: 'string' }, precision: { type: 'string' } },
   run(values, positionals) {
     const traced = compileFrom(oneFile(positionals, 'model source'), values);
-    const graph = typeof values['fuse'] === 'string' ? optimizeGraph(traced, passOptions(values['fuse'])).graph : traced;
+    const precision = parsePrecision((values['precision'] as string | undefined) ?? 'fp32');
+    const passes = passOptions(typeof values['fuse'] === 'string' ? values['fuse'] : 'none');
+    const graph = typeof values['fuse'] === 'string' || precision !== 'fp32' ? optimizeGraph(traced, { ...passes, precision }).graph : traced;
     console.log(values['json'] ? JSON.stringify(graphToJson(graph), null, 1) : printGraph(graph));
     return 0;
   },
@@ -136,6 +140,11 @@ ${ENTRY_HELP}
                        or cuda (kernels.cu, PTX and sm_80/sm_90 cubins built by nvcc; runs through koffi + libcuda)
       --fuse LIST      graph passes to run: all, none, or some of attention,epilogue,qkv,norm,add-norm (default: all)
       --no-fuse-attention  keep attention unfused (softmax and the S×S scores in memory)
+      --precision P    storage of weights and activations: fp32 (default), fp16 or bf16 (f32 arithmetic; softmax,
+                       LayerNorm statistics, losses and outputs stay f32), or int8w (the encoder's Linear weights
+                       int8 with per-output-channel scales, dequantised in the matmul). webgpu runs native f16 where
+                       the adapter has shader-f16 and halves packed in u32 words elsewhere; cuda uses __half /
+                       __nv_bfloat16
       --report         print what a forward costs: kernels per encoder layer, dispatches, FLOPs, min bytes moved,
                        peak memory and largest live set, fusions fired (cuda: ptxas registers/shared/spills per
                        kernel). Builds no package unless --out is given
@@ -153,7 +162,7 @@ example:
 function buildCommand(file: string, values: Values, out: string): string {
   const q = (s: string): string => (/^[\w./=:@,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = ['dslc build', q(file)];
-  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse', 'tiles']) {
+  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse', 'tiles', 'precision']) {
     const v = values[key];
     for (const x of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) parts.push(`--${key}`, q(x));
   }
@@ -165,13 +174,14 @@ function buildCommand(file: string, values: Values, out: string): string {
  * fusion by default; --fuse none keeps the traced graph). `dslc bench` builds its variants through here too, so a
  * build flag means the same in both.
  */
-export function buildGraph(file: string, values: Values): { traced: ReturnType<typeof compileWithSource>; graph: Graph; fired: Record<string, number>; fuse: string } {
+export function buildGraph(file: string, values: Values): { traced: ReturnType<typeof compileWithSource>; graph: Graph; fired: Record<string, number>; fuse: string; precision: Precision } {
   const traced = compileWithSource(file, values);
   // the graph passes run by default (every fusion); --fuse none keeps the traced graph
   const fuse = (values['fuse'] as string | undefined) ?? 'all';
-  const passes = passOptions(fuse);
+  const precision = parsePrecision((values['precision'] as string | undefined) ?? 'fp32');
+  const passes = { ...passOptions(fuse), precision };
   const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);
-  return { traced, graph, fired, fuse: `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}` };
+  return { traced, graph, fired, fuse: `${fuse}${values['no-fuse-attention'] ? ' --no-fuse-attention' : ''}`, precision };
 }
 
 export const build: Command = {
@@ -183,6 +193,7 @@ export const build: Command = {
     target: { type: 'string', short: 't' },
     fuse: { type: 'string' },
     'no-fuse-attention': { type: 'boolean' },
+    precision: { type: 'string' },
     report: { type: 'boolean' },
     'report-dims': { type: 'string' },
     'no-cache': { type: 'boolean' },
@@ -204,10 +215,10 @@ export const build: Command = {
       console.log(`${hit.summary} (unchanged: copied from the build cache)`);
       return 0;
     }
-    const { traced, graph, fired, fuse } = buildGraph(file, values);
+    const { traced, graph, fired, fuse, precision } = buildGraph(file, values);
     if (values['report'] || values['report-dims'] !== undefined) {
       const env = reportDims(graph, values['report-dims'] as string | undefined);
-      console.log(reportText(graph, env, fired, fuse));
+      console.log(reportText(graph, env, fired, fuse, precision));
       const tuned = tuningReportText();
       if (tuned) console.log(tuned);
       if (target === 'cuda') console.log(await cudaResourceText(graph));

@@ -55,10 +55,10 @@ function table(rows: readonly (readonly [string, string])[]): string {
   return rows.map(([l, v]) => `  ${l.padEnd(w)}  ${v}`).join('\n');
 }
 
-export function formatReport(r: Report, env: Readonly<Record<string, number>>, fuse: string): string {
+export function formatReport(r: Report, env: Readonly<Record<string, number>>, fuse: string, precision = 'fp32'): string {
   const dims = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ');
   const fired = Object.entries(r.fusions).filter(([k]) => k.startsWith('fuse-')).map(([k, v]) => `${k} ${v}×`);
-  const made = Object.entries(r.fusions).filter(([k]) => !k.startsWith('fuse-')).map(([k, v]) => `${v} ${k}`);
+  const made = Object.entries(r.fusions).filter(([k]) => !k.startsWith('fuse-') && k !== 'lower-precision').map(([k, v]) => `${v} ${k}`);
   const rows: [string, string][] = [
     ['kernels per encoder layer', r.kernelsPerLayer === undefined ? 'n/a (no encoder layers)' : `${r.kernelsPerLayer}  (${kernelList(r.layerKernels)})`],
     ['dispatches per forward', `${r.dispatches}  (${r.distinctKernels} distinct kernels)`],
@@ -67,14 +67,22 @@ export function formatReport(r: Report, env: Readonly<Record<string, number>>, f
     ['peak memory', `${bytes(r.peakBytes)}  (activations ${bytes(r.activationBytes)} in ${r.slots} slots, weights ${bytes(r.paramBytes)}, inputs ${bytes(r.inputBytes)})`],
     ['largest live set', `${bytes(r.liveBytes)}  (intermediates live at once; the plan pools ${bytes(r.activationBytes)}, ${(r.activationBytes / Math.max(r.liveBytes, 1)).toFixed(2)}×)`],
     ['fusions fired', fired.length > 0 ? `${fired.join(', ')}  →  ${made.join(', ')}` : `none (--fuse ${fuse})`],
+    ['precision', precisionText(precision, r.fusions['lower-precision'])],
   ];
   return `${r.entry} at ${dims} (--fuse ${fuse})\n${table(rows)}`;
 }
 
+function precisionText(precision: string, narrowed: number | undefined): string {
+  if (precision === 'fp32') return 'fp32 (every buffer f32)';
+  if (precision === 'int8w') return `int8w: ${narrowed ?? 0} Linear weights int8 with per-output-channel f32 scales, dequantised in the matmul; activations f32`;
+  const low = precision === 'fp16' ? 'f16' : 'bf16';
+  return `${precision}: ${narrowed ?? 0} nodes (weights included) stored ${low}, f32 arithmetic; softmax, LayerNorm statistics, losses, outputs f32`;
+}
+
 /** The report of `graph` (already through the passes) at `env`, as text. */
-export function reportText(graph: Graph, env: Readonly<Record<string, number>>, fired: Readonly<Record<string, number>>, fuse: string): string {
+export function reportText(graph: Graph, env: Readonly<Record<string, number>>, fired: Readonly<Record<string, number>>, fuse: string, precision = 'fp32'): string {
   const { schedule, plan } = compileKernels(graph);
-  return formatReport(reportOf(graph, schedule, plan, env, fired), env, fuse);
+  return formatReport(reportOf(graph, schedule, plan, env, fired), env, fuse, precision);
 }
 
 /** ptxas's registers, shared memory and spills for each kernel of the graph's CUDA program, per cubin target. */

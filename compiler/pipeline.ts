@@ -5,7 +5,8 @@
  *   check      AST → diagnostics               (elaborate/)  types and shapes of every function, every config branch
  *   elaborate  AST + config → graph IR         (elaborate/)  one entry point traced into primitive ops, shapes symbolic
  *   validate   graph IR → graph IR             (ir/)         invariants every later stage relies on
- *   passes     graph IR → graph IR             (passes/)     fusions by rewrite rules, each switchable (PassOptions)
+ *   passes     graph IR → graph IR             (passes/)     fusions by rewrite rules, each switchable (PassOptions),
+ *                                                            then precision lowering (fp16 / bf16 / int8w storage)
  *   schedule   graph IR → kernel launches      (kernel/)     kernel IR per op, sizes as uniforms fed by symbolic dims
  *   plan       launches → memory plan          (kernel/)     intermediates share buffers by liveness, one plan for all sizes
  *   render     kernel IR → WGSL                (backends/wgsl/) a printer; runtime/webgpu runs the result
@@ -21,6 +22,7 @@ import type { Graph } from './ir/graph.ts';
 import { validateGraph } from './ir/validate.ts';
 import { type MemoryPlan, planMemory } from './kernel/memory-plan.ts';
 import { PASSES, type PassOptions, runPass } from './passes/index.ts';
+import { type Precision, PRECISIONS } from './passes/lower-precision.ts';
 import { type Schedule, scheduleGraph } from './kernel/schedule.ts';
 import type { Tuning } from './kernel/tuning.ts';
 
@@ -66,14 +68,21 @@ export function compileKernels(graph: Graph, opts: { readonly tuning?: Tuning } 
 }
 
 export type { PassOptions } from './passes/index.ts';
+export { type Precision, PRECISIONS } from './passes/lower-precision.ts';
+
+/** A precision named on the command line (`--precision`), checked. */
+export function parsePrecision(name: string): Precision {
+  if (!(PRECISIONS as readonly string[]).includes(name)) throw new UserError(`--precision: unknown precision "${name}" (known: ${PRECISIONS.join(', ')})`);
+  return name as Precision;
+}
 
 /** Pass options from a CLI list: `all`, `none`, or comma-separated short names (`attention,epilogue`). */
 export function passOptions(list: string): PassOptions {
   const names = list.split(',').map((n) => n.trim()).filter(Boolean);
-  const known = PASSES.map((p) => p.name.replace(/^fuse-/, ''));
+  const known = PASSES.filter((p) => p.option !== 'precision').map((p) => p.name.replace(/^fuse-/, ''));
   const bad = names.filter((n) => n !== 'all' && n !== 'none' && !known.includes(n));
   if (bad.length > 0) throw new UserError(`--fuse: unknown pass ${bad.join(', ')} (known: all, none, ${known.join(', ')})`);
-  return Object.fromEntries(PASSES.map((p, i) => [p.option, names.includes('all') || names.includes(known[i]!)]));
+  return Object.fromEntries(PASSES.filter((p) => p.option !== 'precision').map((p, i) => [p.option, names.includes('all') || names.includes(known[i]!)]));
 }
 
 /**
@@ -86,7 +95,8 @@ export function optimizeGraph(graph: Graph, opts: PassOptions = {}): { graph: Gr
   let g = graph;
   for (const pass of PASSES) {
     if (pass.off ? opts[pass.option] !== true : opts[pass.option] === false) continue;
-    const r = runPass(pass, g);
+    if (pass.option === 'precision' && (opts.precision ?? 'fp32') === 'fp32') continue;
+    const r = runPass(pass, g, opts);
     validateGraph(r.graph);
     fired[pass.name] = r.fired;
     g = r.graph;

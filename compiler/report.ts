@@ -12,7 +12,7 @@ import { dimEval } from './ir/dim.ts';
 import { type Graph, graphNodes, type Node } from './ir/graph.ts';
 import { ELEMENTWISE_OPS, Op } from './ir/ops.ts';
 import { attentionFlops } from './kernel/lower-attention.ts';
-import { memoryReport, type MemoryPlan, WORD } from './kernel/memory-plan.ts';
+import { bufferWords, memoryReport, type MemoryPlan, WORD } from './kernel/memory-plan.ts';
 import type { Schedule } from './kernel/schedule.ts';
 
 export interface Report {
@@ -74,7 +74,7 @@ export function reportOf(graph: Graph, schedule: Schedule, plan: MemoryPlan, env
   const layer = layersOf(nodes);
   const hasLayers = [...layer.values()].some((l) => l >= 0);
   const layer0 = schedule.launches.filter((l) => layer.get(l.node) === 0);
-  const bytes = (id: number) => WORD * dimEval(schedule.buffers[id]!.size, env);
+  const bytes = (id: number) => WORD * dimEval(bufferWords(schedule.buffers[id]!), env);
   const mem = memoryReport(schedule, plan, env);
   const fusions: Record<string, number> = { ...fired };
   fusions['attention ops'] = nodes.filter((n) => n.op === Op.Attention).length;

@@ -15,7 +15,7 @@ import { attention } from './attention.ts';
 import { binary, unary, where } from './elementwise.ts';
 import { matmul } from './matmul.ts';
 import { concat, expand, gather, permute, reshape, slice } from './movement.ts';
-import { roundStorage, type Accumulate } from './precision.ts';
+import { int8RoundTrip, roundStorage, type Accumulate } from './precision.ts';
 import { reduce } from './reduce.ts';
 import { crossEntropy, layerNorm, softmax } from './rows.ts';
 
@@ -55,8 +55,12 @@ function evaluate(node: Node, src: HostTensor[], shape: number[], env: Env, weig
   if (BINARY_OPS.has(node.op)) return t(binary(node.op, node.dtype, shape, a, b));
   if (REDUCE_OPS.has(node.op)) return t(reduce(node.op, node.dtype, a, argNumber(node, 'axis'), acc));
   switch (node.op) {
-    case Op.Param:
-      return loadParam(node, shape, weights);
+    case Op.Param: {
+      const t = loadParam(node, shape, weights);
+      // an int8 weight (compiler/passes/lower-precision.ts) holds the values its quantisation gives back
+      if (node.arg['quant'] !== 'int8') return t;
+      return { ...t, data: int8RoundTrip(t.data as Float32Array, shape[0]!, shape[1]!) };
+    }
     case Op.Const: {
       const value = node.arg['value'];
       if (typeof value !== 'number' && typeof value !== 'boolean') throw new Error(`cpu backend: const %${node.id} has no value`);

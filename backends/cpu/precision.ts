@@ -58,3 +58,32 @@ export function adder(acc: Accumulate): (a: number, b: number) => number {
 export function rounder(acc: Accumulate): (x: number) => number {
   return acc === 'f32' ? Math.fround : (x) => x;
 }
+
+/**
+ * Int8 weight-only quantisation of a [rows, cols] matrix with one f32 scale per row (per output channel of a
+ * Linear's [out, in] weight): scale = max|row| / 127 (1 for an all-zero row), q = round-half-even(w / scale)
+ * clamped to [-127, 127]. Kernels compute q · scale in f32, which `int8RoundTrip` reproduces exactly.
+ */
+export function quantizeRows(w: Float32Array, rows: number, cols: number): { q: Int8Array; scales: Float32Array } {
+  const q = new Int8Array(rows * cols);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let max = 0;
+    for (let c = 0; c < cols; c++) max = Math.max(max, Math.abs(w[r * cols + c]!));
+    const scale = max > 0 && Number.isFinite(max) ? Math.fround(max / 127) : 1;
+    scales[r] = scale;
+    for (let c = 0; c < cols; c++) {
+      const x = w[r * cols + c]! / scale;
+      let n = Math.round(x);
+      if (n - x === 0.5 && n % 2 !== 0) n--; // Math.round sends halves up; ties go to even
+      q[r * cols + c] = Math.max(-127, Math.min(127, Number.isNaN(n) ? 0 : n));
+    }
+  }
+  return { q, scales };
+}
+
+/** The values an int8-quantised weight has in a kernel: f32(q) · scale, rounded to f32. */
+export function int8RoundTrip(w: Float32Array, rows: number, cols: number): Float32Array {
+  const { q, scales } = quantizeRows(w, rows, cols);
+  return Float32Array.from(q, (v, i) => Math.fround(v * scales[Math.floor(i / cols)]!));
+}

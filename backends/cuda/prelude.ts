@@ -33,10 +33,30 @@ const HELPERS: Readonly<Record<string, string>> = {
   ].join('\n'),
 };
 
-/** The helper definitions that `source` calls, in a fixed order. */
+/** Four halves at element 4i as two half2 (bf16: two bfloat162), widened or rounded pairwise. */
+const PAIRS: Readonly<Record<string, string>> = {
+  dslc_load_h4: `${H} float4 dslc_load_h4(const __half2* p, unsigned i) { const float2 a = __half22float2(p[2u * i]); const float2 b = __half22float2(p[2u * i + 1u]); return make_float4(a.x, a.y, b.x, b.y); }`,
+  dslc_store_h4: `${H} void dslc_store_h4(__half2* p, unsigned i, float4 v) { p[2u * i] = __floats2half2_rn(v.x, v.y); p[2u * i + 1u] = __floats2half2_rn(v.z, v.w); }`,
+  dslc_load_b4: `${H} float4 dslc_load_b4(const __nv_bfloat162* p, unsigned i) { const float2 a = __bfloat1622float2(p[2u * i]); const float2 b = __bfloat1622float2(p[2u * i + 1u]); return make_float4(a.x, a.y, b.x, b.y); }`,
+  dslc_store_b4: `${H} void dslc_store_b4(__nv_bfloat162* p, unsigned i, float4 v) { p[2u * i] = __floats2bfloat162_rn(v.x, v.y); p[2u * i + 1u] = __floats2bfloat162_rn(v.z, v.w); }`,
+};
+
+/**
+ * The headers of the narrow float types `source` uses. The host emulation gives these types their meaning in its
+ * own header (host-emulation/dslc_emu.h, which defines DSLC_HOST_EMULATION), so there they are skipped.
+ */
+function headersFor(source: string): string[] {
+  const headers = [
+    ...(source.includes('__half') ? ['cuda_fp16.h'] : []),
+    ...(source.includes('__nv_bfloat16') ? ['cuda_bf16.h'] : []),
+  ];
+  return headers.length === 0 ? [] : ['#ifndef DSLC_HOST_EMULATION', ...headers.map((h) => `#include <${h}>`), '#endif'];
+}
+
+/** The headers and helper definitions that `source` needs, in a fixed order. */
 export function preludeFor(source: string): string {
-  return Object.entries(HELPERS)
+  return [...headersFor(source), ...Object.entries({ ...HELPERS, ...PAIRS })
     .filter(([name]) => source.includes(`${name}(`))
-    .map(([, text]) => text)
+    .map(([, text]) => text)]
     .join('\n');
 }

@@ -13,7 +13,7 @@
  * different kernels that happen to share a description do not clash in one module.
  */
 import { createHash } from 'node:crypto';
-import type { Expr, Kernel, MathFn, Scalar, ThreadIndex, Type } from '../../compiler/kernel/ir.ts';
+import type { Expr, Kernel, MathFn, Scalar, StorageType, ThreadIndex, Type } from '../../compiler/kernel/ir.ts';
 import { isVector } from '../../compiler/kernel/ir.ts';
 import { CStyleRenderer } from '../render/c-style.ts';
 import { pruneUnusedLets } from './prune.ts';
@@ -22,6 +22,12 @@ import { RESERVED } from './reserved.ts';
 
 const TYPES: Record<Type, string> = {
   f32: 'float', i32: 'int', u32: 'unsigned', bool: 'bool', f32x4: 'float4', i32x4: 'int4', u32x4: 'uint4',
+};
+
+/** C element types of buffers: narrow floats are cuda_fp16.h's and cuda_bf16.h's types, i8 a signed byte. */
+export const STORAGE_TYPES: Record<StorageType, string> = {
+  f32: 'float', i32: 'int', u32: 'unsigned', f32x4: 'float4', i32x4: 'int4', u32x4: 'uint4',
+  f16: '__half', bf16: '__nv_bfloat16', i8: 'signed char', f16x4: '__half2', bf16x4: '__nv_bfloat162',
 };
 
 /** Float math by CUDA's single-precision names (the accurate ones: no `__expf`, no fast-math). */
@@ -119,6 +125,25 @@ export class CudaRenderer extends CStyleRenderer {
     return super.expr(e, kernel);
   }
 
+  /** Narrow floats widen with the intrinsics of cuda_fp16.h / cuda_bf16.h (exact), and round to nearest even. */
+  override loadText(t: StorageType, buf: string, i: string, written: boolean): string {
+    if (t === 'f16') return `__half2float(${buf}[${i}])`;
+    if (t === 'bf16') return `__bfloat162float(${buf}[${i}])`;
+    if (t === 'i8') return `static_cast<float>(${buf}[${i}])`;
+    // four halves as two half2 loads (prelude.ts)
+    if (t === 'f16x4') return `dslc_load_h4(${buf}, ${i})`;
+    if (t === 'bf16x4') return `dslc_load_b4(${buf}, ${i})`;
+    return super.loadText(t, buf, i, written);
+  }
+
+  override storeText(t: StorageType, buf: string, i: string, v: string): string {
+    if (t === 'f16') return `${buf}[${i}] = __float2half_rn(${v});`;
+    if (t === 'bf16') return `${buf}[${i}] = __float2bfloat16_rn(${v});`;
+    if (t === 'f16x4') return `dslc_store_h4(${buf}, ${i}, ${v});`;
+    if (t === 'bf16x4') return `dslc_store_b4(${buf}, ${i}, ${v});`;
+    return super.storeText(t, buf, i, v);
+  }
+
   declareLet(name: string, t: Type, value: string): string {
     return `const ${this.type(t)} ${name} = ${value};`;
   }
@@ -149,10 +174,10 @@ export class CudaRenderer extends CStyleRenderer {
 
   private text(kernel: Kernel, entry: string): string {
     const params = [
-      ...kernel.buffers.map((b) => `${b.write ? '' : 'const '}${this.type(b.t)}* __restrict__ ${this.name(b.name)}`),
+      ...kernel.buffers.map((b) => `${b.write ? '' : 'const '}${STORAGE_TYPES[b.t]}* __restrict__ ${this.name(b.name)}`),
       ...kernel.uniforms.map((u) => `const unsigned ${this.name(u)}`),
     ];
-    const shared = kernel.shared.map((s) => `__shared__ ${this.type(s.t)} ${this.name(s.name)}[${s.size}];`);
+    const shared = kernel.shared.map((s) => `__shared__ ${STORAGE_TYPES[s.t]} ${this.name(s.name)}[${s.size}];`);
     return code`
       // ${kernel.name}
       extern "C" __global__ void __launch_bounds__(${kernel.workgroup}) ${entry}(

@@ -3,7 +3,7 @@
  * A target (WGSL now, CUDA later) overrides small tables — type names, literals, thread indices, math function
  * names — and the kernel's declarations; the walk over the IR is written once, here.
  */
-import type { Expr, Kernel, MathFn, Scalar, Stmt, ThreadIndex, Type } from '../../compiler/kernel/ir.ts';
+import type { Expr, Kernel, MathFn, Scalar, Stmt, StorageType, ThreadIndex, Type } from '../../compiler/kernel/ir.ts';
 import { indent } from './code.ts';
 
 const PRECEDENCE: Record<string, number> = {
@@ -43,6 +43,28 @@ export abstract class CStyleRenderer {
     return `${a}.${'xyzw'[i]}`;
   }
 
+  /**
+   * Element `i` of array `buf` (storage `t`, written by the kernel or not) as a register value. Targets override it
+   * for narrow floats, which widen to f32 here.
+   */
+  loadText(_t: StorageType, buf: string, i: string, _written: boolean): string {
+    return `${buf}[${i}]`;
+  }
+
+  /** Stores register value `v` as element `i` of `buf` (narrow floats round here). */
+  storeText(_t: StorageType, buf: string, i: string, v: string): string {
+    return `${buf}[${i}] = ${v};`;
+  }
+
+  /** The storage type of a buffer or workgroup array of `kernel`, and whether the kernel writes it. */
+  protected array(kernel: Kernel, name: string): { t: StorageType; written: boolean } {
+    const b = kernel.buffers.find((x) => x.name === name);
+    if (b) return { t: b.t, written: b.write };
+    const s = kernel.shared.find((x) => x.name === name);
+    if (!s) throw new Error(`kernel ${kernel.name}: no array ${name}`);
+    return { t: s.t, written: true };
+  }
+
   abstract declareLet(name: string, t: Type, value: string): string;
   abstract declareVar(name: string, t: Type, value: string): string;
   abstract forHeader(name: string, from: string, to: string, step: string): string;
@@ -70,8 +92,10 @@ export abstract class CStyleRenderer {
         return this.uniform(e.name);
       case 'thread':
         return this.thread(e.which, kernel);
-      case 'load':
-        return `${this.name(e.buf)}[${this.expr(e.i, kernel)}]`;
+      case 'load': {
+        const a = this.array(kernel, e.buf);
+        return this.loadText(a.t, this.name(e.buf), this.expr(e.i, kernel), a.written);
+      }
       case 'bin':
         return `${this.operand(e.a, e.op, false, kernel)} ${e.op} ${this.operand(e.b, e.op, true, kernel)}`;
       case 'un': {
@@ -108,7 +132,7 @@ export abstract class CStyleRenderer {
       case 'set':
         return `${this.name(s.name)} = ${e(s.v)};`;
       case 'store':
-        return `${this.name(s.buf)}[${e(s.i)}] = ${e(s.v)};`;
+        return this.storeText(this.array(kernel, s.buf).t, this.name(s.buf), e(s.i), e(s.v));
       case 'for':
         return `${this.forHeader(this.name(s.name), e(s.from), e(s.to), e(s.step))} {\n${block(s.body)}\n}`;
       case 'if': {

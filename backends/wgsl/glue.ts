@@ -15,12 +15,14 @@ import type { WgslKernel, WgslProgram } from './program.ts';
 
 /** `program.json`: a WgslProgram whose kernels name their `.wgsl` file instead of holding the text. */
 export type PackagedProgram = Omit<WgslProgram, 'kernels'> & {
-  readonly kernels: readonly (Omit<WgslKernel, 'code'> & { readonly file: string })[];
+  readonly kernels: readonly (Omit<WgslKernel, 'code' | 'codeF16'> & { readonly file: string; readonly fileF16?: string })[];
 };
 
 async function readProgram(read: PackageReader): Promise<WgslProgram> {
   const packaged = await readProgramJson<PackagedProgram>(read, 'dslc-wgsl/1');
-  const kernels = await Promise.all(packaged.kernels.map(async ({ file, ...k }) => ({ ...k, code: await read(file) })));
+  const kernels = await Promise.all(
+    packaged.kernels.map(async ({ file, fileF16, ...k }) => ({ ...k, code: await read(file), ...(fileF16 ? { codeF16: await read(fileF16) } : {}) })),
+  );
   return { ...packaged, kernels };
 }
 

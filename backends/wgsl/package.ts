@@ -1,7 +1,8 @@
 /**
  * What `dslc build --target webgpu` adds to a package: the compiled WGSL program, so the package runtime only reads
  * it (no compiler in the bundle). Each distinct kernel is a `kernels/<name>.wgsl` file, readable and diffable on its
- * own; `program.json` holds the rest (launches, buffers, memory plan) and names each kernel's file.
+ * own, with `kernels/<name>.f16.wgsl` beside it when it has a shader-f16 variant; `program.json` holds the rest
+ * (launches, buffers, memory plan) and names each kernel's file(s).
  *
  * The program refers to graph nodes by id, and ids are assigned when a graph is built. The package runtime gets its
  * graph from graph.json, so the program is compiled from that same JSON read back: the ids then agree by construction.
@@ -28,7 +29,10 @@ export function wgslPackageFiles(graph: Graph, opts: { readonly tuning?: Tuning 
     let file = `kernels/${k.name}.wgsl`;
     for (let n = 2; files[file] !== undefined; n++) file = `kernels/${k.name}-${n}.wgsl`;
     files[file] = k.code;
-    return { name: k.name, file, writes: k.writes, uniforms: k.uniforms };
+    // the variant for devices with shader-f16 (native f16 buffers) sits beside the packed one
+    const fileF16 = k.codeF16 !== undefined ? file.replace(/\.wgsl$/, '.f16.wgsl') : undefined;
+    if (fileF16) files[fileF16] = k.codeF16!;
+    return { name: k.name, file, ...(fileF16 ? { fileF16 } : {}), writes: k.writes, uniforms: k.uniforms };
   });
   const packaged: PackagedProgram = { ...program, kernels };
   files['program.json'] = `${JSON.stringify(packaged)}\n`;

@@ -8,11 +8,17 @@ import { type MemoryPlan, planMemory } from '../../compiler/kernel/memory-plan.t
 import { type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
 import { type ProgramBuffer, type ProgramLaunch, type ProgramLayout, programLayout } from '../../compiler/kernel/layout.ts';
 import type { Tuning } from '../../compiler/kernel/tuning.ts';
-import { renderWgsl } from './renderer.ts';
+import { renderWgsl, usesF16 } from './renderer.ts';
 
 export interface WgslKernel {
   readonly name: string;
+  /** The kernel for every adapter: f16 buffers packed two halves per u32 word. */
   readonly code: string;
+  /**
+   * The kernel with f16 buffers as native `f16` (`enable f16;`), for devices with `shader-f16`; absent when the
+   * kernel has no f16 buffer. Same bindings and bytes as `code`: the runtime picks one when it compiles.
+   */
+  readonly codeF16?: string;
   /** Per storage binding, whether the kernel writes it. */
   readonly writes: readonly boolean[];
   /** Number of u32 uniforms (binding `writes.length` when non-zero). */
@@ -35,7 +41,8 @@ export function programOf(s: Schedule, plan: MemoryPlan): WgslProgram {
       const code = renderWgsl(k);
       if (!texts.has(code)) {
         texts.set(code, kernels.length);
-        kernels.push({ name: k.name, code, writes: k.buffers.map((b) => b.write), uniforms: k.uniforms.length });
+        const codeF16 = usesF16(k) ? { codeF16: renderWgsl(k, { f16: true }) } : {};
+        kernels.push({ name: k.name, code, ...codeF16, writes: k.buffers.map((b) => b.write), uniforms: k.uniforms.length });
       }
       return [k, texts.get(code)!];
     }),

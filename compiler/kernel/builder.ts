@@ -12,7 +12,7 @@
  * const kernel = k.build();
  */
 import { ref, thread } from './expr.ts';
-import type { BufferParam, Expr, Kernel, SharedArray, Stmt, StorageType, Type } from './ir.ts';
+import { type BufferParam, type Expr, isNarrow, type Kernel, registerOf, type SharedArray, type Stmt, type StorageType, type Type } from './ir.ts';
 
 /** A buffer or workgroup array, for loads and stores. */
 export interface ArrayRef {
@@ -63,6 +63,7 @@ export class KernelBuilder {
   }
 
   workgroupArray(name: string, t: StorageType, size: number): ArrayRef {
+    if (isNarrow(t)) throw new Error(`kernel IR: workgroup array ${name} of ${t} (workgroup memory holds registers' types)`);
     const a = { name: this.fresh(name), t, size };
     this.shared.push(a);
     return a;
@@ -78,13 +79,16 @@ export class KernelBuilder {
     return this.blocks.pop()!;
   }
 
+  /** Element `i` of `a` as a register value: narrow floats (f16, bf16, i8) widen to f32. */
   load(a: ArrayRef, i: Expr): Expr {
     if (i.t !== 'u32') throw new Error(`kernel IR: index of ${a.name} is ${i.t}`);
-    return { k: 'load', t: a.t, buf: a.name, i };
+    return { k: 'load', t: registerOf(a.t), buf: a.name, i };
   }
 
+  /** Stores a register value; into a narrow float buffer an f32 is rounded to nearest even. */
   store(a: ArrayRef, i: Expr, v: Expr): void {
-    if (v.t !== a.t) throw new Error(`kernel IR: storing ${v.t} into ${a.name} of ${a.t}`);
+    if (a.t === 'i8') throw new Error(`kernel IR: ${a.name} is i8, which kernels only read`);
+    if (v.t !== registerOf(a.t)) throw new Error(`kernel IR: storing ${v.t} into ${a.name} of ${a.t}`);
     if (i.t !== 'u32') throw new Error(`kernel IR: index of ${a.name} is ${i.t}`);
     this.emit({ k: 'store', buf: a.name, i, v });
   }

@@ -15,8 +15,28 @@ export type Scalar = 'f32' | 'i32' | 'u32' | 'bool';
 export type Vector = 'f32x4' | 'i32x4' | 'u32x4';
 export type Type = Scalar | Vector;
 
-/** Element types a buffer or workgroup array can hold. */
-export type StorageType = 'f32' | 'i32' | 'u32' | Vector;
+/**
+ * Narrow float element types a buffer can hold: loads widen them to f32 registers and stores round f32 to them
+ * (round-to-nearest-even), so kernels compute in f32 whatever the storage. How they are laid out is the renderer's
+ * business: CUDA has `__half`, `__nv_bfloat16` and `signed char`; WGSL has `f16` only behind `enable f16` and no
+ * 8-bit types, so it packs two halves or four bytes per u32 word (the bytes in memory are the same either way).
+ * `i8` is read-only (quantised weights; the scale is applied by the kernel that reads them).
+ */
+export type NarrowType = 'f16' | 'bf16' | 'i8';
+/** Four consecutive halves (8 bytes), loaded into an f32x4 register and stored from one: CUDA's half2 pairs. */
+export type NarrowVector = 'f16x4' | 'bf16x4';
+
+/** Element types a buffer or workgroup array can hold (workgroup arrays: 4-byte types only). */
+export type StorageType = 'f32' | 'i32' | 'u32' | Vector | NarrowType | NarrowVector;
+
+export const isNarrow = (t: StorageType): t is NarrowType | NarrowVector =>
+  t === 'f16' || t === 'bf16' || t === 'i8' || t === 'f16x4' || t === 'bf16x4';
+
+/** The register type a load from `t` yields and a store to `t` takes. */
+export const registerOf = (t: StorageType): Type => (t === 'f16x4' || t === 'bf16x4' ? 'f32x4' : isNarrow(t) ? 'f32' : t);
+
+/** Storage of four consecutive elements of `t`, for contiguous vector loads and stores. */
+export const storageVectorOf = (t: 'f32' | 'i32' | 'u32' | 'f16' | 'bf16'): StorageType => (t === 'f16' || t === 'bf16' ? `${t}x4` : vectorOf(t));
 
 export const laneType = (t: Vector): Scalar => t.slice(0, 3) as Scalar;
 export const vectorOf = (t: Scalar): Vector => {

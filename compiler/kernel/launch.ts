@@ -30,15 +30,19 @@ export interface Launch {
   readonly node: number;
 }
 
-/** How a graph dtype is stored in a buffer: 4-byte words, booleans as i32 0/1. */
-export type Storage = 'f32' | 'i32';
+/**
+ * How a graph dtype is stored in a buffer: f32 and i32 words (booleans as i32 0/1), f16 and bf16 halves (kernels
+ * load them into f32 registers and round when they store, see ir.ts), and `i8` for quantised weights.
+ */
+export type Storage = 'f32' | 'i32' | 'f16' | 'bf16' | 'i8';
 
-export function storageOf(dtype: DType, node?: Node): Storage {
-  if (dtype === 'f32') return 'f32';
+export function storageOf(dtype: DType, _node?: Node): Storage {
   if (dtype === 'i32' || dtype === 'bool') return 'i32';
-  const where = node ? ` (node %${node.id} ${node.op})` : '';
-  throw new Error(`kernel lowering: ${dtype} tensors are not supported yet${where}; only f32, i32 and bool`);
+  return dtype;
 }
+
+/** Bytes per element of a storage type. */
+export const storageBytes = (s: Storage): number => (s === 'i8' ? 1 : s === 'f16' || s === 'bf16' ? 2 : 4);
 
 /** The register type of a graph dtype. */
 export const valueOf = (dtype: DType): Scalar => (dtype === 'bool' ? 'bool' : dtype === 'i32' ? 'i32' : 'f32');

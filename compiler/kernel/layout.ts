@@ -25,6 +25,7 @@ export interface ProgramBuffer {
   readonly name?: string;
   readonly value?: number;
   readonly node?: number;
+  readonly quant?: 'scales';
 }
 
 export interface ProgramLayout {
@@ -53,6 +54,7 @@ export function programLayout(s: Schedule, plan: MemoryPlan, kernelIndex: Readon
       ...(b.name !== undefined ? { name: b.name } : {}),
       ...(b.value !== undefined ? { value: b.value } : {}),
       ...(b.node !== undefined ? { node: b.node } : {}),
+      ...(b.quant !== undefined ? { quant: b.quant } : {}),
     })),
     slots: plan.slots.map((sizes) => sizes.map(dimToString)),
     slotOf: plan.slotOf,

@@ -15,7 +15,7 @@ import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
 import { broadcastStrides, strideExpr } from './indexing.ts';
 import type { Expr } from './ir.ts';
-import { type Launch, LaunchBuilder } from './launch.ts';
+import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { attentionSuffix, DEFAULT_TUNING } from './tuning.ts';
 import { NEG_INF } from './workgroup.ts';
@@ -37,15 +37,16 @@ export function lowerAttention(node: Node, cx: LowerContext): Launch {
   const ROWS = (cx.tuning?.attention ?? DEFAULT_TUNING.attention).rows; // a parameter: see compiler/kernel/tuning.ts
   const kt = Math.max(1, Math.min(ROWS, 2 ** Math.floor(Math.log2(TILE_FLOATS / (D + Dv)))));
   const scale = node.arg['scale'] as number;
-  const lb = new LaunchBuilder(`attention_f32_${a.packed ? 'packed' : a.bshd ? 'bshd' : 'bhsd'}_d${D}_v${Dv}${bias ? '_bias' : ''}${attentionSuffix({ rows: ROWS })}`, ROWS);
+  const lb = new LaunchBuilder(`attention_${node.dtype}_${a.packed ? 'packed' : a.bshd ? 'bshd' : 'bhsd'}_d${D}_v${Dv}${bias ? '_bias' : ''}${attentionSuffix({ rows: ROWS })}`, ROWS);
   const kb = lb.k;
   const u = E.u32;
-  const Q = lb.bind('q', 'f32', cx.buffer(q));
-  const K = lb.bind('k', 'f32', cx.buffer(k));
-  const V = lb.bind('v', 'f32', cx.buffer(v));
-  const M = lb.bind('mask', 'f32', cx.buffer(mask));
-  const Bi = bias ? lb.bind('bias', 'f32', cx.buffer(bias)) : undefined;
-  const O = lb.bind('out', 'f32', cx.buffer(node), true);
+  const bind = (name: string, x: Node, write = false) => lb.bind(name, storageOf(x.dtype), cx.buffer(x), write);
+  const Q = bind('q', q);
+  const K = bind('k', k);
+  const V = bind('v', v);
+  const M = bind('mask', mask);
+  const Bi = bias ? bind('bias', bias) : undefined;
+  const O = bind('out', node, true);
   const scores = [a.b, a.h, a.s, a.t];
   const heads = dimMul(a.b, a.h);
 

@@ -12,7 +12,7 @@ import type { Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
 import * as E from './expr.ts';
 import { broadcastStrides, collapse, contiguousStrides, isContiguous, isZero, stridedOffsets } from './indexing.ts';
-import { type Expr, vectorOf } from './ir.ts';
+import { type Expr, registerOf, storageVectorOf, type Vector } from './ir.ts';
 import { fromStorage, type Launch, LaunchBuilder, storageOf, toStorage, valueOf } from './launch.ts';
 import { elementwiseValue } from './math.ts';
 import type { LowerContext } from './lower.ts';
@@ -20,6 +20,7 @@ import type { LowerContext } from './lower.ts';
 export const ELEMENTWISE_WORKGROUP = 256;
 
 type Access = 'same' | 'scalar' | 'strided';
+type VectorLane = Parameters<typeof storageVectorOf>[0];
 
 /** True when every term's coefficient is a multiple of 4, so the count is for any symbol values. */
 const multipleOf4 = (d: Dim): boolean => d.terms.length > 0 && d.terms.every(([, c]) => c % 4 === 0);
@@ -30,16 +31,18 @@ export function lowerElementwise(node: Node, cx: LowerContext): Launch {
   const { shape, strides } = collapse(out, node.src.map((s) => broadcastStrides(s.shape, out)));
   const access: Access[] = strides.map((s) => (s.every(isZero) ? 'scalar' : isContiguous(shape, s) ? 'same' : 'strided'));
   const store = storageOf(node.dtype, node);
-  const vec = access.every((a) => a !== 'strided') && access.includes('same') && multipleOf4(n);
+  // four elements a thread: 16-byte words, or four halves (CUDA's half2 pairs; whole u32 words in packed WGSL)
+  const vectorizable = [store, ...node.src.map((s) => storageOf(s.dtype, s))].every((t) => t !== 'i8');
+  const vec = vectorizable && access.every((a) => a !== 'strided') && access.includes('same') && multipleOf4(n);
   const letter = { same: 'c', scalar: 'b', strided: 's' } as const; // contiguous, broadcast scalar, strided
   const name = `${node.op}_${node.dtype}_${access.map((a) => letter[a]).join('')}${vec ? '_x4' : ''}`;
   const lb = new LaunchBuilder(name, ELEMENTWISE_WORKGROUP);
   const k = lb.k;
   const ins = node.src.map((s, o) => {
     const st = storageOf(s.dtype, s);
-    return lb.bind(`x${o}`, vec && access[o] === 'same' ? vectorOf(st) : st, cx.buffer(s));
+    return lb.bind(`x${o}`, vec && access[o] === 'same' ? storageVectorOf(st as VectorLane) : st, cx.buffer(s));
   });
-  const y = lb.bind('y', vec ? vectorOf(store) : store, cx.buffer(node), true);
+  const y = lb.bind('y', vec ? storageVectorOf(store as VectorLane) : store, cx.buffer(node), true);
   const count = vec ? dimDiv(n, dimConst(4))! : n;
   const i = k.let('i', k.global);
   k.if(E.ge(i, lb.size('n', count)), () => k.return());
@@ -51,7 +54,7 @@ export function lowerElementwise(node: Node, cx: LowerContext): Launch {
       const xs = loaded.map((v, o) => fromStorage(access[o] === 'same' ? E.lane(v, l) : v, dtypes[o]!));
       return k.let(`r${l}`, toStorage(elementwiseValue(k, node.op, node.dtype, xs, dtypes), node.dtype));
     });
-    k.store(y, i, { k: 'vec', t: vectorOf(store), parts: lanes });
+    k.store(y, i, { k: 'vec', t: registerOf(y.t) as Vector, parts: lanes });
   } else {
     const stridedIdx = access.flatMap((a, o) => (a === 'strided' ? [o] : []));
     const offsets = stridedOffsets(lb, i, shape, stridedIdx.map((o) => strides[o]!));

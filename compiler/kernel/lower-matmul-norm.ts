@@ -12,7 +12,8 @@ import { dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
 import type { Expr } from './ir.ts';
-import { type Launch, LaunchBuilder } from './launch.ts';
+import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
+import { isFloat } from '../ir/ops.ts';
 import type { LowerContext } from './lower.ts';
 import { epilogue } from './lower-matmul.ts';
 
@@ -26,18 +27,20 @@ export function lowerMatMulNorm(node: Node, cx: LowerContext): Launch {
   const addends = node.src.slice(2, -2);
   const [w, bias] = node.src.slice(-2) as [Node, Node];
   const N = dimValue(node.shape[node.shape.length - 1]!);
-  if (N === undefined || a.dtype !== 'f32') throw new Error('kernel lowering: matmul_norm needs f32 and a constant row length');
+  if (N === undefined || !isFloat(a.dtype)) throw new Error('kernel lowering: matmul_norm needs floats and a constant row length');
   const bSource = cx.transposedFrom(b);
   const cols = Math.ceil(N / CT);
   const lb = new LaunchBuilder(`matmul_norm_f32_${bSource ? 't' : 'n'}_n${N}_epi${addends.length}`, RT * CT);
   const k = lb.k;
   const u = E.u32;
-  const A = lb.bind('a', 'f32', cx.buffer(a));
-  const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));
-  const Y = lb.bind('y', 'f32', cx.buffer(node), true);
-  const adds = addends.map((x, i) => lb.bind(`add${i}`, 'f32', cx.buffer(x)));
-  const W = lb.bind('w', 'f32', cx.buffer(w));
-  const Bb = lb.bind('bias', 'f32', cx.buffer(bias));
+  // each operand in its own storage (narrow ones widen into f32 registers: precision lowering)
+  const bind = (name: string, x: Node, write = false) => lb.bind(name, storageOf(x.dtype), cx.buffer(x), write);
+  const A = bind('a', a);
+  const B = bind('b', bSource ?? b);
+  const Y = bind('y', node, true);
+  const adds = addends.map((x, i) => bind(`add${i}`, x));
+  const W = bind('w', w);
+  const Bb = bind('bias', bias);
   const rowsDim = shapeSize(node.shape.slice(0, -1));
   const M = lb.size('m', rowsDim);
   const K = lb.size('k', a.shape[a.shape.length - 1]!);

@@ -13,12 +13,12 @@ import { type Dim, dimEq, dimMul, dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import * as E from './expr.ts';
 import { broadcastStrides, collapse, contiguousStrides, isContiguous, stridedOffsets } from './indexing.ts';
-import type { Expr } from './ir.ts';
+import { type Expr, storageVectorOf } from './ir.ts';
 import type { ArrayRef } from './builder.ts';
-import { type Launch, LaunchBuilder } from './launch.ts';
+import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { elementwiseValue } from './math.ts';
-import { Op } from '../ir/ops.ts';
+import { isFloat, Op } from '../ir/ops.ts';
 import { DEFAULT_TUNING, matmulSuffix, matmulThreads, matmulTilesProblem } from './tuning.ts';
 
 
@@ -49,7 +49,7 @@ function batchLayout(node: Node, foldable: boolean): Batch {
 
 export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const [a, b] = node.src as [Node, Node];
-  if (a.dtype !== 'f32' || b.dtype !== 'f32') throw new Error(`kernel lowering: matmul of ${a.dtype} and ${b.dtype}`);
+  if (!isFloat(a.dtype) || !isFloat(b.dtype)) throw new Error(`kernel lowering: matmul of ${a.dtype} and ${b.dtype}`);
   const aSource = cx.transposedFrom(a);
   const bSource = cx.transposedFrom(b);
   const batch = batchLayout(node, !aSource); // a transposed A has no contiguous rows to fold
@@ -64,12 +64,22 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const { tile: TILE, slab: SLAB, per: PER } = tiles;
   const SIDE = TILE / PER; // threads per tile side
   const THREADS = matmulThreads(tiles);
-  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}${matmulSuffix(tiles)}`, THREADS);
+  // an int8 weight: i8 values and one f32 scale per output column, dequantised as the B slab is loaded
+  const bScales = cx.scaleOf(bSource ?? b);
+  // A narrow output with a row length that is a multiple of 4: each thread's 4 adjacent columns are stored as one
+  // 8-byte vector (CUDA: two half2; packed WGSL: two whole u32 words, no atomics).
+  const out = storageOf(node.dtype);
+  const nValue = dimValue(b.shape[b.shape.length - 1]!);
+  const vecOut = (out === 'f16' || out === 'bf16') && nValue !== undefined && nValue % PER === 0;
+  const suffix = `${bScales !== undefined ? '_q8' : ''}${epi}${vecOut ? '_v4' : ''}`;
+  const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${suffix}${matmulSuffix(tiles)}`, THREADS);
   const k = lb.k;
-  const A = lb.bind('a', 'f32', cx.buffer(aSource ?? a));
-  const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));
-  const C = lb.bind('c', 'f32', cx.buffer(node), true);
-  const adds = addends.map((x, i) => lb.bind(`add${i}`, 'f32', cx.buffer(x)));
+  // storage follows each operand's dtype; loads widen into the f32 tiles and accumulators, the store rounds
+  const A = lb.bind('a', storageOf(a.dtype), cx.buffer(aSource ?? a));
+  const B = lb.bind('b', bScales !== undefined ? 'i8' : storageOf(b.dtype), cx.buffer(bSource ?? b));
+  const scaleB = bScales !== undefined ? lb.bind('b_scale', 'f32', bScales) : undefined;
+  const C = lb.bind('c', vecOut ? storageVectorOf(out as 'f16' | 'bf16') : out, cx.buffer(node), true);
+  const adds = addends.map((x, i) => lb.bind(`add${i}`, storageOf(x.dtype), cx.buffer(x)));
   const M = lb.size('m', batch.m);
   const K = lb.size('k', a.shape[a.shape.length - 1]!);
   const N = lb.size('n', b.shape[b.shape.length - 1]!);
@@ -111,7 +121,11 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
       const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
       const bv = k.var('bv', 'f32', E.f32(0));
       const bAt = bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn);
-      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(k.load(B, E.add(bOff, bAt))));
+      const bLoad = (): Expr => {
+        const v = k.load(B, E.add(bOff, bAt));
+        return scaleB ? E.mul(v, k.load(scaleB, gn)) : v;
+      };
+      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(bLoad()));
       k.store(Bs, e, bv.get);
     }
     k.barrier();
@@ -123,7 +137,17 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
     k.barrier();
   });
 
-  grid((i, j) => {
+  if (vecOut) {
+    for (let i = 0; i < PER; i++) {
+      const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
+      const gn = k.let('on', E.add(col0, E.mul(tx, u(PER))));
+      k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {
+        const at = k.let('at', E.add(cOff, E.add(E.mul(gm, N), gn)));
+        const parts = acc[i]!.map((x, j) => k.let('r', epilogue(lb, node, addends, adds, act, x.get, E.add(at, u(j)), E.add(gn, u(j)))));
+        k.store(C, E.div(at, u(PER)), { k: 'vec', t: 'f32x4', parts });
+      });
+    }
+  } else grid((i, j) => {
     const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
     const gn = k.let('on', E.add(col0, E.add(E.mul(tx, u(PER)), u(j))));
     k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {

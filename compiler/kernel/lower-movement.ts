@@ -21,9 +21,10 @@ export function lowerGather(node: Node, cx: LowerContext): Launch {
   const row = shapeSize(table.shape.slice(1));
   const n = shapeSize(node.shape);
   const store = storageOf(node.dtype, node);
-  const lb = new LaunchBuilder(`gather_${node.dtype}`, WG);
+  const from = storageOf(table.dtype, table);
+  const lb = new LaunchBuilder(`gather_${from === store ? '' : `${table.dtype}_to_`}${node.dtype}`, WG);
   const k = lb.k;
-  const src = lb.bind('table', store, cx.buffer(table));
+  const src = lb.bind('table', from, cx.buffer(table));
   const idx = lb.bind('ids', 'i32', cx.buffer(ids));
   const y = lb.bind('y', store, cx.buffer(node), true);
   const i = k.let('i', k.global);
@@ -44,9 +45,11 @@ function copyLaunch(node: Node, cx: LowerContext, x: Node, shape: Dim[], strides
   const c = collapse(shape, [flat, strides]);
   const n = shapeSize(shape);
   const store = storageOf(node.dtype, node);
-  const lb = new LaunchBuilder(`copy_${store}_${gatherSide ? 'read' : 'write'}_r${c.shape.length}`, WG);
+  // a narrow value copied into an f32 output (the precision pass keeps outputs f32) widens on the way
+  const from = storageOf(x.dtype, x);
+  const lb = new LaunchBuilder(`copy_${from === store ? '' : `${from}_to_`}${store}_${gatherSide ? 'read' : 'write'}_r${c.shape.length}`, WG);
   const k = lb.k;
-  const src = lb.bind('x', store, cx.buffer(x));
+  const src = lb.bind('x', from, cx.buffer(x));
   const y = lb.bind('y', store, cx.buffer(node), true);
   const i = k.let('i', k.global);
   k.if(E.ge(i, lb.size('n', n)), () => k.return());
@@ -71,6 +74,8 @@ export function lowerMovement(node: Node, cx: LowerContext): Launch[] {
   const strides = contiguousStrides(x.shape);
   const zero = dimConst(0);
   switch (node.op) {
+    case Op.Reshape: // a storage change: a contiguous copy
+      return [copyLaunch(node, cx, x, [...node.shape], contiguousStrides(node.shape), zero, true)];
     case Op.Permute: {
       const perm = node.arg['perm'] as number[];
       return [copyLaunch(node, cx, x, [...node.shape], perm.map((p) => strides[p]!), zero, true)];

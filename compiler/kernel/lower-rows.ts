@@ -64,12 +64,13 @@ export function lowerSoftmax(node: Node, cx: LowerContext): Launch {
 export function lowerLayerNorm(node: Node, cx: LowerContext): Launch {
   const [x, w, b] = node.src as [Node, Node, Node];
   const eps = node.arg['eps'] as number;
-  const lb = new LaunchBuilder('layer_norm_f32', ROW_WORKGROUP);
+  const lb = new LaunchBuilder(`layer_norm_${node.dtype}`, ROW_WORKGROUP);
   const k = lb.k;
-  const src = lb.bind('x', 'f32', cx.buffer(x));
-  const weight = lb.bind('w', 'f32', cx.buffer(w));
-  const bias = lb.bind('b', 'f32', cx.buffer(b));
-  const y = lb.bind('y', 'f32', cx.buffer(node), true);
+  // statistics are f32 registers whatever the storage
+  const src = lb.bind('x', storageOf(x.dtype), cx.buffer(x));
+  const weight = lb.bind('w', storageOf(w.dtype), cx.buffer(w));
+  const bias = lb.bind('b', storageOf(b.dtype), cx.buffer(b));
+  const y = lb.bind('y', storageOf(node.dtype), cx.buffer(node), true);
   const { len, base } = rowStart(lb, x);
   const cnt = k.var('cnt', 'f32', E.f32(0));
   const mean = k.var('mean', 'f32', E.f32(0));
@@ -105,7 +106,7 @@ export function lowerCrossEntropy(node: Node, cx: LowerContext): Launch[] {
 
   const lb = new LaunchBuilder('cross_entropy_rows', ROW_WORKGROUP);
   const k = lb.k;
-  const src = lb.bind('x', 'f32', cx.buffer(logits));
+  const src = lb.bind('x', storageOf(logits.dtype), cx.buffer(logits));
   const lab = lb.bind('labels', 'i32', cx.buffer(labels));
   const lossOut = lb.bind('loss', 'f32', loss, true);
   const keptOut = lb.bind('kept', 'i32', kept, true);

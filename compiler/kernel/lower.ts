@@ -31,6 +31,8 @@ export interface LowerContext {
   gatheredFrom(node: Node): readonly [Node, Node] | undefined;
   /** Tile sizes of the GEMM and attention kernels; their defaults when absent. */
   readonly tuning?: Tuning;
+  /** For an int8 weight (storage `i8`): the buffer of its per-row f32 scales. Undefined for every other node. */
+  scaleOf(node: Node): number | undefined;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {
@@ -49,6 +51,7 @@ export function lowerNode(node: Node, cx: LowerContext): Launch[] {
       return [lowerMatMul(node, cx)];
     case Op.Gather:
       return [lowerGather(node, cx)];
+    case Op.Reshape: // only when it changes storage (schedule.ts)
     case Op.Permute:
     case Op.Expand:
     case Op.Slice:

@@ -8,8 +8,9 @@
  * compared numerically, at a few sample symbol values, to order buffers and pick among slots.
  * Two buffers of one launch never share a slot, so no kernel reads and writes the same memory.
  */
-import { type Dim, dimEq, dimEval, dimSymbols } from '../ir/dim.ts';
-import type { Schedule } from './schedule.ts';
+import { type Dim, dimConst, dimDiv, dimEq, dimEval, dimMul, dimSymbols } from '../ir/dim.ts';
+import { storageBytes } from './launch.ts';
+import type { BufferSpec, Schedule } from './schedule.ts';
 
 export interface MemoryPlan {
   /** Pool slot of each buffer id; -1 for buffers outside the pool (inputs, parameters, constants). */
@@ -18,8 +19,17 @@ export interface MemoryPlan {
   readonly slots: readonly (readonly Dim[])[];
 }
 
-/** Bytes per element: every storage type is a 4-byte word. */
+/** Sizes in the plan are 4-byte words. */
 export const WORD = 4;
+
+/**
+ * The 4-byte words a buffer takes: its element count for f32 and i32, fewer for narrow storage when the symbols
+ * cannot make the division inexact (BERT's [B, S, 768] halves are B·S·384 words), else one word per element.
+ */
+export function bufferWords(b: Pick<BufferSpec, 'size' | 'storage'>): Dim {
+  const per = storageBytes(b.storage);
+  return per === WORD ? b.size : (dimDiv(dimMul(b.size, dimConst(per)), dimConst(WORD)) ?? b.size);
+}
 
 /** First and last launch that touch each temp buffer; graph outputs stay live past the last launch. */
 export function liveness(s: Schedule): { first: number[]; last: number[] } {
@@ -100,7 +110,7 @@ export interface MemoryReport {
 
 /** Device memory of a schedule and its plan for bound symbols, in bytes. */
 export function memoryReport(s: Schedule, plan: MemoryPlan, env: Readonly<Record<string, number>>): MemoryReport {
-  const size = (id: number) => WORD * dimEval(s.buffers[id]!.size, env);
+  const size = (id: number) => WORD * dimEval(bufferWords(s.buffers[id]!), env);
   const sum = (kind: string) => s.buffers.filter((b) => b.kind === kind).reduce((acc, b) => acc + size(b.id), 0);
   const { first, last } = liveness(s);
   let liveMax = 0;

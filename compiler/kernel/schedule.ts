@@ -33,6 +33,12 @@ export interface BufferSpec {
   readonly name?: string;
   /** The fill value of a `const` buffer (booleans as 0/1). */
   readonly value?: number;
+  /**
+   * For an int8 weight (`quant: 'int8'` on its Param): its buffer holds the int8 values (storage `i8`), and a second
+   * `param` buffer of the same node and name, marked `scales`, holds one f32 scale per row. Runtimes make both from
+   * the f32 checkpoint tensor when they load it (backends/cpu/precision.ts's quantizeRows).
+   */
+  readonly quant?: 'scales';
 }
 
 export interface Schedule {
@@ -89,8 +95,20 @@ function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
   return new Set([...gone, ...ranges.map((n) => n.id)]);
 }
 
+/**
+ * Runtimes exchange f32, i32 and bool with their callers; half-precision values live only inside a program (the
+ * precision pass keeps inputs and outputs f32).
+ */
+function checkBoundaryDtypes(graph: Graph): void {
+  for (const node of [...graph.inputs, ...graph.outputs.map((o) => o.node)]) {
+    if (node.dtype === 'f32' || node.dtype === 'i32' || node.dtype === 'bool') continue;
+    throw new Error(`kernel lowering: ${node.dtype} graph inputs and outputs are not supported (node %${node.id} ${node.op}); only f32, i32 and bool`);
+  }
+}
+
 /** `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
 export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Schedule {
+  checkBoundaryDtypes(graph);
   const nodes = graphNodes(graph);
   const gathers = elidedGathers(graph, nodes);
   const elided = new Set([...elidedTransposes(graph, nodes), ...gathers]);
@@ -102,7 +120,9 @@ export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } =
     buffers.push({ id: buffers.length, ...spec });
     return buffers.length - 1;
   };
+  const scales = new Map<number, number>();
   const cx = {
+    scaleOf: (node: Node): number | undefined => scales.get(node.id),
     buffer: (node: Node): number => {
       const id = nodeBuffer.get(node.id);
       if (id === undefined) throw new Error(`schedule: node %${node.id} (${node.op}) is used before it has a buffer`);
@@ -118,12 +138,15 @@ export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } =
     if (elided.has(node.id)) continue;
     const base = { storage: storageOf(node.dtype, node), size: shapeSize(node.shape), node: node.id };
     const name = typeof node.arg['name'] === 'string' ? (node.arg['name'] as string) : undefined;
-    if (node.op === Op.Reshape) {
+    // a reshape is its source's buffer, unless it changes the storage (an f32 output of a narrow value): then a copy
+    if (node.op === Op.Reshape && storageOf(node.dtype) === storageOf(node.src[0]!.dtype)) {
       nodeBuffer.set(node.id, cx.buffer(node.src[0]!));
       continue;
     }
     if (node.op === Op.Input || node.op === Op.Param) {
-      nodeBuffer.set(node.id, add({ ...base, kind: node.op === Op.Input ? 'input' : 'param', name: name! }));
+      const int8 = node.arg['quant'] === 'int8';
+      nodeBuffer.set(node.id, add({ ...base, ...(int8 ? { storage: 'i8' } : {}), kind: node.op === Op.Input ? 'input' : 'param', name: name! }));
+      if (int8) scales.set(node.id, add({ ...base, size: node.shape[0]!, kind: 'param', name: name!, quant: 'scales' }));
       continue;
     }
     if (node.op === Op.Const && node.shape.every((d) => dimValue(d) !== undefined)) {

@@ -3,13 +3,13 @@
  * go to writable buffers or workgroup arrays, and expression types agree with what they read. A violation is a bug
  * in a lowering; catching it here names the kernel instead of leaving a shader compiler error to decode.
  */
-import type { Expr, Kernel, Stmt, Type } from './ir.ts';
+import { type Expr, type Kernel, registerOf, type Stmt, type StorageType, type Type } from './ir.ts';
 
 export function validateKernel(kernel: Kernel): void {
   const fail = (why: string): never => {
     throw new Error(`kernel ${kernel.name}: ${why}`);
   };
-  const arrays = new Map<string, { t: string; write: boolean }>();
+  const arrays = new Map<string, { t: StorageType; write: boolean }>();
   for (const b of kernel.buffers) arrays.set(b.name, { t: b.t, write: b.write });
   for (const s of kernel.shared) arrays.set(s.name, { t: s.t, write: true });
   const uniforms = new Set(kernel.uniforms);
@@ -28,7 +28,7 @@ export function validateKernel(kernel: Kernel): void {
       case 'load': {
         const a = arrays.get(e.buf);
         if (!a) fail(`array ${e.buf} is not declared`);
-        if (a!.t !== e.t) fail(`load from ${e.buf} (${a!.t}) typed ${e.t}`);
+        if (registerOf(a!.t) !== e.t) fail(`load from ${e.buf} (${a!.t}) typed ${e.t}`);
         return expr(e.i, scope);
       }
       case 'bin':
@@ -70,6 +70,7 @@ export function validateKernel(kernel: Kernel): void {
         case 'store': {
           const a = arrays.get(s.buf);
           if (!a?.write) fail(`store to ${s.buf}, which is not writable`);
+          if (registerOf(a!.t) !== s.v.t) fail(`store of ${s.v.t} into ${s.buf} (${a!.t})`);
           expr(s.i, scope);
           expr(s.v, scope);
           break;

@@ -8,6 +8,8 @@ import * as fuseAttention from './fuse-attention.ts';
 import * as fuseEpilogue from './fuse-epilogue.ts';
 import * as fuseNorm from './fuse-norm.ts';
 import * as fuseQkv from './fuse-qkv.ts';
+import * as lowerPrecision from './lower-precision.ts';
+import type { Precision } from './lower-precision.ts';
 import { graphRewrite, type Rule } from './rewrite.ts';
 
 export interface PassOptions {
@@ -21,6 +23,8 @@ export interface PassOptions {
   readonly fuseNorm?: boolean;
   /** layer_norm(sum of terms, gathers included) → AddNorm (default on). */
   readonly fuseAddNorm?: boolean;
+  /** Storage precision of weights and activations (default fp32: no change; see lower-precision.ts). */
+  readonly precision?: Precision;
 }
 
 export interface Pass {
@@ -28,7 +32,8 @@ export interface Pass {
   /** One line: why it runs. */
   readonly summary: string;
   readonly option: keyof PassOptions;
-  readonly rules: readonly Rule[];
+  /** The rules, or for a pass with a setting rather than a switch, the rules for the options given. */
+  readonly rules: readonly Rule[] | ((opts: PassOptions) => readonly Rule[]);
   /** Off unless its option is set to true. */
   readonly off?: boolean;
 }
@@ -41,13 +46,21 @@ export const PASSES: readonly Pass[] = [
   { name: 'fuse-qkv', summary: fuseQkv.summary, option: 'fuseQkv', rules: fuseQkv.rules },
   // after the epilogue pass: it absorbs the LayerNorm into the finished matmul
   { name: 'fuse-norm', summary: fuseNorm.summary, option: 'fuseNorm', rules: fuseNorm.rules },
-  // last: a LayerNorm still left reads a sum (BERT's embeddings)
+  // then: a LayerNorm still left reads a sum (BERT's embeddings)
   { name: 'fuse-add-norm', summary: fuseAddNorm.summary, option: 'fuseAddNorm', rules: fuseAddNorm.rules },
+  // last: the fusions match f32 graphs; runs when `precision` names a narrow one
+  {
+    name: 'lower-precision',
+    summary: lowerPrecision.summary,
+    option: 'precision',
+    rules: (opts) => lowerPrecision.precisionRules(opts.precision ?? 'fp32'),
+  },
 ];
 
 /** Applies one pass; returns the graph and how many times its rules fired. */
-export function runPass(pass: Pass, graph: Graph): { graph: Graph; fired: number } {
+export function runPass(pass: Pass, graph: Graph, opts: PassOptions = {}): { graph: Graph; fired: number } {
   const stats = { fired: [] as number[] };
-  const out = graphRewrite(graph, pass.rules, stats);
+  const rules = typeof pass.rules === 'function' ? pass.rules(opts) : pass.rules;
+  const out = graphRewrite(graph, rules, stats);
   return { graph: out, fired: stats.fired.reduce((a, b) => a + (b ?? 0), 0) };
 }

@@ -15,6 +15,7 @@
  * model.dispose();
  */
 import { bindInputs, loadParam } from '../../backends/cpu/bind.ts';
+import { paramDeviceData } from '../weights/device-storage.ts';
 import { bindProgram, type BoundProgram, constWords, hostTensorOf, roundBytes } from '../../backends/cuda/binding.ts';
 import type { CudaTarget } from '../../backends/cuda/compile.ts';
 import type { CudaProgram } from '../../backends/cuda/program.ts';
@@ -67,7 +68,8 @@ export class CudaModel {
     const params = program.buffers.flatMap((b, id) => {
       if (b.kind !== 'param') return [];
       const node = nodes.get(b.node!)!;
-      return [[id, words(loadParam(node, node.shape.map((d) => dimValue(d)!), weights).data)] as const];
+      const shape = node.shape.map((d) => dimValue(d)!);
+      return [[id, paramDeviceData(b, shape, loadParam(node, shape, weights).data)] as const];
     });
     const context = opts.context ?? cudaContext();
     context.use();

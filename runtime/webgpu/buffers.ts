@@ -49,7 +49,7 @@ export class DeviceBuffers {
   }
 
   /** Creates a fixed-size buffer (parameter or constant) holding `data`. */
-  upload(id: number, data: Float32Array | Int32Array): void {
+  upload(id: number, data: Float32Array | Int32Array | Uint16Array | Int8Array): void {
     const spec = this.program.buffers[id]!;
     const buffer = this.create(data.byteLength, spec.name ?? `const ${id}`);
     this.own[id] = buffer; // before the write, so that destroy() frees it if the write throws

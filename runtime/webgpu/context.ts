@@ -74,13 +74,24 @@ export class GpuContext {
     return this.device.limits.maxComputeWorkgroupsPerDimension;
   }
 
+  /** Whether the device runs WGSL's native `f16` (`shader-f16`); kernels with f16 buffers then use that variant. */
+  get shaderF16(): boolean {
+    return this.device.features.has('shader-f16');
+  }
+
+  /** The WGSL this device runs for a kernel: its `shader-f16` variant when there is one and the device has the feature. */
+  codeOf(kernel: WgslKernel): string {
+    return kernel.codeF16 !== undefined && this.shaderF16 ? kernel.codeF16 : kernel.code;
+  }
+
   /** The pipeline of a kernel, compiled once per WGSL text; WGSL errors throw with the offending lines. */
   pipeline(kernel: WgslKernel): Promise<CompiledKernel> {
-    let found = this.pipelines.get(kernel.code);
+    const code = this.codeOf(kernel);
+    let found = this.pipelines.get(code);
     if (!found) {
-      found = this.compile(kernel);
-      this.pipelines.set(kernel.code, found);
-      found.catch(() => this.pipelines.delete(kernel.code));
+      found = this.compile(kernel, code);
+      this.pipelines.set(code, found);
+      found.catch(() => this.pipelines.delete(code));
     }
     return found;
   }
@@ -89,14 +100,14 @@ export class GpuContext {
     return this.pipelines.size;
   }
 
-  private async compile(kernel: WgslKernel): Promise<CompiledKernel> {
+  private async compile(kernel: WgslKernel, code: string): Promise<CompiledKernel> {
     const device = this.device;
-    const module = device.createShaderModule({ code: kernel.code, label: kernel.name });
+    const module = device.createShaderModule({ code, label: kernel.name });
     const info = await module.getCompilationInfo();
     const errors = info.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
       const e = errors[0]!;
-      throw new Error(`WGSL kernel ${kernel.name} does not compile: ${e.lineNum}:${e.linePos} ${e.message.split('\n')[0]}\n${excerpt(kernel.code, e.lineNum)}`);
+      throw new Error(`WGSL kernel ${kernel.name} does not compile: ${e.lineNum}:${e.linePos} ${e.message.split('\n')[0]}\n${excerpt(code, e.lineNum)}`);
     }
     const entries: GPUBindGroupLayoutEntry[] = kernel.writes.map((write, binding) => ({
       binding,

@@ -107,7 +107,10 @@ export async function requestAdapter(options: string[] = DAWN_OPTIONS): Promise<
 /** A device with the adapter's largest buffer limits (weights of real models pass the 128 MiB default). */
 export async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
   const limits = adapter.limits;
+  // shader-f16 when the adapter has it: kernels with f16 buffers then run their native-f16 variant (context.ts)
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has('shader-f16') ? ['shader-f16'] : [];
   return adapter.requestDevice({
+    requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
       maxBufferSize: limits.maxBufferSize,
@@ -125,5 +128,7 @@ export async function validationDevice(): Promise<GPUDevice | undefined> {
   const gpu = create(['backend=null', ...DAWN_OPTIONS]);
   instances.push(gpu);
   const adapter = await gpu.requestAdapter();
-  return adapter ? adapter.requestDevice() : undefined;
+  // with shader-f16 when the null adapter has it, so kernels' native-f16 variants are validated too
+  const requiredFeatures: GPUFeatureName[] = adapter?.features.has('shader-f16') ? ['shader-f16'] : [];
+  return adapter ? adapter.requestDevice({ requiredFeatures }) : undefined;
 }

@@ -19,6 +19,7 @@ import { dimEval, dimParse, dimValue } from '../../compiler/ir/dim.ts';
 import { type Graph, graphNodes, type Node } from '../../compiler/ir/graph.ts';
 import { UserError } from '../../dsl/errors.ts';
 import { deviceWords, DeviceBuffers } from './buffers.ts';
+import { type DeviceData, paramDeviceData } from '../weights/device-storage.ts';
 import { indexChecks, type IndexCheck } from './checks.ts';
 import { type CompiledKernel, type GpuContext, webgpuContext } from './context.ts';
 import { Dispatcher } from './dispatch.ts';
@@ -83,7 +84,7 @@ export class WebGpuModel {
       if (b.kind !== 'param') return [];
       const node = nodes.get(b.node!)!;
       const shape = node.shape.map((d) => dimValue(d)!);
-      return [[id, deviceWords(loadParam(node, shape, weights).data)] as const];
+      return [[id, paramDeviceData(b, shape, loadParam(node, shape, weights).data)] as const];
     });
     const context = opts.context ?? (await webgpuContext());
     const lost = context.lostError();
@@ -106,7 +107,7 @@ export class WebGpuModel {
     graph: Graph,
     program: WgslProgram,
     context: GpuContext,
-    params: readonly (readonly [number, Float32Array | Int32Array])[],
+    params: readonly (readonly [number, DeviceData])[],
     kernels: CompiledKernel[],
   ): WebGpuModel {
     const device = context.device;

@@ -69,6 +69,21 @@ test('ir prints the graph with source positions; --json is JSON', () => {
   assert.equal(JSON.parse(j.out).outputs.map((o: { name: string }) => o.name), ['start_logits', 'end_logits']);
 });
 
+test('ir --precision: narrow storage after the fusions; a bad name is a one-line error', () => {
+  const r = dslc('ir', 'specs/bert.dsl', '--entry', 'BertModel', '--set', 'num_hidden_layers=1', '--fuse', 'all', '--precision', 'fp16');
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /= attention\(.*: f16\[B, S, 12, 64\]/);
+  assert.match(r.out, /= layer_norm\(.*: f16\[B, S, 768\]/, 'the embeddings LayerNorm is stored f16');
+  assert.match(r.out, /= matmul_norm\(.*: f32\[B, S, 768\]/, 'the output (a fused LayerNorm with --fuse all) stays f32');
+  const q = dslc('ir', 'specs/bert.dsl', '--entry', 'BertModel', '--set', 'num_hidden_layers=1', '--precision', 'int8w');
+  assert.is(q.code, 0, q.err);
+  assert.match(q.out, /quant: "?int8"?/);
+  const bad = dslc('ir', 'specs/bert.dsl', '--entry', 'BertModel', '--precision', 'half');
+  assert.is(bad.code, 1);
+  assert.match(bad.err, /--precision: unknown precision "half" \(known: fp32, fp16, bf16, int8w\)/);
+  noStack(bad.err);
+});
+
 test('run: token ids through a checkpoint folder; bad ids are reported by name', () => {
   const config = { vocab_size: 40, hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 24, max_position_embeddings: 16 };
   const dir = mkdtempSync(join(tmpdir(), 'dslc-run-'));

@@ -35,6 +35,29 @@ function field(text: string, label: string): string {
 }
 const count = (text: string, label: string): number => Number(/^\d+/.exec(field(text, label))![0]);
 
+test('--report --precision: says which precision, and fp16 halves the bytes moved and the weights', async () => {
+  const f32 = await report();
+  const f16 = await report({ precision: 'fp16' });
+  const bf16 = await report({ precision: 'bf16' });
+  assert.match(field(f32, 'precision'), /^fp32/);
+  assert.match(field(f16, 'precision'), /^fp16: \d+ nodes \(weights included\) stored f16, f32 arithmetic/);
+  assert.match(field(bf16, 'precision'), /^bf16: \d+ nodes \(weights included\) stored bf16/);
+  assert.match(field(f16, 'kernels per encoder layer'), /matmul_f16_nt_b0_epi1 ×3, attention_f16_bshd/);
+  const mib = (text: string, label: string) => {
+    const m = /^([\d.]+) (KiB|MiB)/.exec(field(text, label))!;
+    return Number(m[1]) * (m[2] === 'MiB' ? 1024 : 1);
+  };
+  const ratio = mib(f16, 'min bytes moved') / mib(f32, 'min bytes moved');
+  assert.ok(ratio > 0.45 && ratio < 0.6, `fp16 moves ${ratio.toFixed(2)}× the fp32 bytes`);
+  let error: Error | undefined;
+  try {
+    await report({ precision: 'fp8' });
+  } catch (e) {
+    error = e as Error;
+  }
+  assert.match(error?.message ?? '', /--precision: unknown precision "fp8" \(known: fp32, fp16, bf16, int8w\)/);
+});
+
 test('--report: every field, at B=1, S=128 by default; kernels per layer drop with fusion on', async () => {
   const fused = await report();
   const unfused = await report({ fuse: 'none' });

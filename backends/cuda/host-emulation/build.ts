@@ -12,6 +12,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type CudaKernel, cudaModuleSource } from '../program.ts';
+import { STORAGE_TYPES } from '../renderer.ts';
 
 const run = promisify(execFile);
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -62,9 +63,8 @@ async function cachedBuild(what: string, inputs: string[], out: string, args: (d
 
 /** The C type of a parameter for the thunk that unpacks cuLaunchKernel-style arguments. */
 function thunk(k: Pick<CudaKernel, 'entry' | 'buffers' | 'uniforms'>, i: number): string {
-  const TYPES = { f32: 'float', i32: 'int', u32: 'unsigned', f32x4: 'float4', i32x4: 'int4', u32x4: 'uint4' } as const;
   const args = [
-    ...k.buffers.map((b, j) => `dslc_arg<${b.write ? '' : 'const '}${TYPES[b.t]}*>(p[${j}])`),
+    ...k.buffers.map((b, j) => `dslc_arg<${b.write ? '' : 'const '}${STORAGE_TYPES[b.t]}*>(p[${j}])`),
     ...k.uniforms.map((_, j) => `dslc_arg<unsigned>(p[${k.buffers.length + j}])`),
   ];
   return `static void dslc_thunk_${i}(void** p) { ${k.entry}(${args.join(', ')}); }`;

@@ -19,6 +19,9 @@ struct dim3 {
   unsigned x, y, z;
 };
 using uint3 = dim3;
+struct alignas(8) float2 {
+  float x, y;
+};
 struct alignas(16) float4 {
   float x, y, z, w;
 };
@@ -79,6 +82,58 @@ inline unsigned __float2uint_rz(float x) {
 }
 // CUDA's rsqrtf is within 2 ulp of this; the host has no such function.
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+
+// cuda_fp16.h / cuda_bf16.h as far as kernels use them: 2-byte storage types (same size and bits as CUDA's, so
+// buffers are laid out alike) and the exact widening and round-to-nearest-even narrowing intrinsics. Generated
+// modules skip their #include of those headers when DSLC_HOST_EMULATION is defined.
+#define DSLC_HOST_EMULATION 1
+struct __half {
+  uint16_t bits;
+};
+struct __nv_bfloat16 {
+  uint16_t bits;
+};
+inline float __half2float(__half h) {
+  const unsigned sign = (h.bits & 0x8000u) << 16, exp = (h.bits >> 10) & 0x1fu, man = h.bits & 0x3ffu;
+  if (exp == 0x1fu) return __int_as_float(static_cast<int>(sign | 0x7f800000u | (man << 13)));
+  if (exp == 0) {  // subnormal: man * 2^-24
+    const float v = std::ldexp(static_cast<float>(man), -24);
+    return sign ? -v : v;
+  }
+  return __int_as_float(static_cast<int>(sign | ((exp + 112u) << 23) | (man << 13)));
+}
+inline __half __float2half_rn(float f) {
+  const unsigned x = static_cast<unsigned>(__float_as_int(f));
+  const unsigned sign = (x >> 16) & 0x8000u;
+  const float a = std::fabs(f);
+  if (a != a) return {static_cast<uint16_t>(sign | 0x7e00u)};
+  if (a >= 65520.0f) return {static_cast<uint16_t>(sign | 0x7c00u)};  // rounds past the largest half: infinity
+  if (a < 6.103515625e-05f) {  // subnormal (or zero): a multiple of 2^-24, rounded to nearest even by rintf
+    return {static_cast<uint16_t>(sign | static_cast<unsigned>(std::nearbyint(std::ldexp(a, 24))))};
+  }
+  const unsigned ax = x & 0x7fffffffu;
+  const unsigned lsb = (ax >> 13) & 1u;
+  const unsigned r = (ax + 0xfffu + lsb) >> 13;  // round the 13 dropped bits to nearest even
+  return {static_cast<uint16_t>(sign | (r - (112u << 10)))};
+}
+struct alignas(4) __half2 {
+  __half x, y;
+};
+struct alignas(4) __nv_bfloat162 {
+  __nv_bfloat16 x, y;
+};
+inline float2 __half22float2(__half2 h) { return {__half2float(h.x), __half2float(h.y)}; }
+inline __half2 __floats2half2_rn(float a, float b) { return {__float2half_rn(a), __float2half_rn(b)}; }
+inline float __bfloat162float(__nv_bfloat16 h);
+inline __nv_bfloat16 __float2bfloat16_rn(float f);
+inline float2 __bfloat1622float2(__nv_bfloat162 h) { return {__bfloat162float(h.x), __bfloat162float(h.y)}; }
+inline __nv_bfloat162 __floats2bfloat162_rn(float a, float b) { return {__float2bfloat16_rn(a), __float2bfloat16_rn(b)}; }
+inline float __bfloat162float(__nv_bfloat16 h) { return __int_as_float(static_cast<int>(static_cast<unsigned>(h.bits) << 16)); }
+inline __nv_bfloat16 __float2bfloat16_rn(float f) {
+  const unsigned x = static_cast<unsigned>(__float_as_int(f));
+  if (f != f) return {static_cast<uint16_t>((x >> 16) | 0x40u)};
+  return {static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16)};
+}
 
 // One row of the generated module's kernel table: thunk(params) calls the kernel with params[i] pointing at the
 // value of its i-th parameter, cuLaunchKernel's convention.

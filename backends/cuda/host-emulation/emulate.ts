@@ -16,6 +16,7 @@ import { type Graph, graphNodes } from '../../../compiler/ir/graph.ts';
 import { bindProgram, constWords, hostTensorOf } from '../binding.ts';
 import { compileCuda, type CudaProgram } from '../program.ts';
 import { buildDriver, buildEmulatedModule } from './build.ts';
+import { paramDeviceData } from '../../../runtime/weights/device-storage.ts';
 
 const run = promisify(execFile);
 
@@ -95,7 +96,10 @@ export async function runGraphEmulated(
     if (r.buffer === undefined) return { bytes: r.bytes };
     const b = program.buffers[r.buffer]!;
     const node = nodes.get(b.node!)!;
-    if (b.kind === 'param') return { bytes: r.bytes, init: words(loadParam(node, node.shape.map((d) => dimValue(d)!), weights).data) };
+    if (b.kind === 'param') {
+      const shape = node.shape.map((d) => dimValue(d)!);
+      return { bytes: r.bytes, init: paramDeviceData(b, shape, loadParam(node, shape, weights).data) };
+    }
     if (b.kind === 'input') return { bytes: r.bytes, init: words(values.get(node.id)!.data) };
     return { bytes: r.bytes, init: constWords(program, r.buffer, env) };
   });

@@ -34,8 +34,9 @@ export interface Built {
 const built = new Map<string, Built>();
 
 /** Builds `entry` of bert.dsl for SMALL via the CLI's build command, once per entry and target, with a random checkpoint. */
-export async function buildSmall(entry: string, target = 'cpu'): Promise<Built> {
-  const known = built.get(`${entry} ${target}`);
+export async function buildSmall(entry: string, target = 'cpu', extra: Readonly<Record<string, string>> = {}): Promise<Built> {
+  const key = `${entry} ${target} ${JSON.stringify(extra)}`;
+  const known = built.get(key);
   if (known) return known;
   const dir = mkdtempSync(join(tmpdir(), `dslc-pkg-${entry}-${target}-`));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -45,13 +46,13 @@ export async function buildSmall(entry: string, target = 'cpu'): Promise<Built> 
   const log = console.log;
   console.log = () => {}; // the command's one-line report would interleave with uvu's output
   try {
-    await COMMANDS['build']!.run({ entry, set, out: pkg, target }, [BERT]);
+    await COMMANDS['build']!.run({ entry, set, out: pkg, target, ...extra }, [BERT]);
   } finally {
     console.log = log;
   }
   writeRandomCheckpoint(ckpt, expectedParams(compileBert(entry, { ...SMALL })), { config: SMALL, seed: 11 });
   const b = { dir, pkg, ckpt };
-  built.set(`${entry} ${target}`, b);
+  built.set(key, b);
   return b;
 }
 

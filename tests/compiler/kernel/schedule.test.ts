@@ -107,10 +107,13 @@ test('every BERT entry lowers to kernels that pass the kernel IR checks', () => 
   }
 });
 
-test('unsupported dtypes are refused with the node named', () => {
+test('half-precision graph inputs and outputs are refused with the node named', () => {
   const b = new Builder();
   const x = b.input('x', 'f16', [4]);
-  assert.throws(() => scheduleGraph(b.graph({ y: b.op(Op.Exp, 'f16', [4], [x]) })), /f16 tensors are not supported yet \(node %\d+ input\)/);
+  assert.throws(() => scheduleGraph(b.graph({ y: b.op(Op.Exp, 'f16', [4], [x]) })), /f16 graph inputs and outputs are not supported \(node %\d+ input\)/);
+  const c = new Builder();
+  const y = c.input('y', 'f32', [4]);
+  assert.throws(() => scheduleGraph(c.graph({ z: c.op(Op.Exp, 'bf16', [4], [y]) })), /bf16 graph inputs and outputs are not supported \(node %\d+ exp\)/);
 });
 
 test.run();

@@ -26,6 +26,24 @@ export function weightsFor(graph: Graph, seed: number): Weights {
   return new Map(Object.entries(randomTensors(expectedParams(graph), { seed, std: 0.2 })).map(([k, t]) => [k, t.data as Float32Array]));
 }
 
+/**
+ * Weights drawn as Hugging Face initialises BERT (normal, std = initializer_range = 0.02), for the precision tests.
+ * With std 0.2 (the fp32 tests' choice, to make every op matter) bf16's 8-bit significand drifts to 1–2e-2 over two
+ * layers on some configs.
+ */
+export function hfWeights(graph: Graph, seed: number): Weights {
+  return new Map(Object.entries(randomTensors(expectedParams(graph), { seed, std: 0.02 })).map(([k, t]) => [k, t.data as Float32Array]));
+}
+
+/** The index of the largest value of each row of a [rows, width] tensor (top-1 predictions). */
+export function argmaxRows(data: ArrayLike<number>, width: number): number[] {
+  return Array.from({ length: data.length / width }, (_, r) => {
+    let best = 0;
+    for (let c = 1; c < width; c++) if (data[r * width + c]! > data[r * width + best]!) best = c;
+    return best;
+  });
+}
+
 /** Every input of the graph: ids in range, masks padded at the end of every other row, normal floats otherwise. */
 export function inputsFor(graph: Graph, env: Record<string, number>, seed: number): Record<string, HostTensor> {
   const rand = normalSampler(seed);
