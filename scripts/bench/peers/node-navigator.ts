@@ -8,12 +8,26 @@
  * Node binding refuses ("Invalid argument"); browsers accept them. Such a view is copied first, a cost the peer pays
  * in its timings (one memcpy of each upload).
  */
+import { existsSync } from 'node:fs';
 import { create, globals } from 'webgpu';
+import { SWIFTSHADER_ICD } from '../../../runtime/webgpu/index.ts';
+
+/**
+ * Points the Vulkan loader at SwiftShader unless a driver was chosen: every WebGPU contestant (our Dawn, ORT's Dawn)
+ * then sees the same single adapter. Must run before any of them creates a Vulkan instance.
+ */
+export function useSwiftShaderUnlessChosen(): string {
+  const chosen = process.env['VK_ICD_FILENAMES'] ?? process.env['VK_DRIVER_FILES'];
+  if (chosen) return chosen;
+  if (existsSync(SWIFTSHADER_ICD)) process.env['VK_ICD_FILENAMES'] = SWIFTSHADER_ICD;
+  return process.env['VK_ICD_FILENAMES'] ?? 'the registered Vulkan drivers';
+}
 
 let gpu: GPU | undefined;
 
 export function installNavigatorGpu(): GPU {
   if (gpu) return gpu;
+  useSwiftShaderUnlessChosen();
   Object.assign(globalThis, globals);
   const queue = (globals as unknown as { GPUQueue: { prototype: GPUQueue } }).GPUQueue.prototype;
   const writeBuffer = queue.writeBuffer;
