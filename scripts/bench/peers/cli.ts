@@ -1,18 +1,18 @@
 /**
  * `npm run bench:peers`: prints the peer table for the mid-size config (hidden 256, 4 layers, S = 128) and, with
- * --base, BERT-base shapes too; single kernels at BERT-base shapes against TensorFlow.js.
+ * --config mid,base, BERT-base shapes too (minutes per contestant on SwiftShader); single kernels at BERT-base
+ * shapes against TensorFlow.js.
  *
- *   node --import tsx scripts/bench/peers/cli.ts [--reps 5] [--base] [--peers ort-node-webgpu,ort-node-cpu] [--no-kernels] [--no-reference]
+ *   npm run bench:peers -- [--reps 5] [--config mid|base|mid,base] [--peers all|ort-node-webgpu,...] [--no-kernels]
+ *                          [--no-reference]
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { MODEL_PEERS, type ModelPeer, peerTable, type PeerRow, runPeers } from './index.ts';
+import { DEFAULT_PEERS, MODEL_PEERS, type ModelPeer, peerTable, type PeerRow, runPeers } from './index.ts';
 
 export const MID_SIZE = { hidden: 256, layers: 4, heads: 4, intermediate: 1024, seq: 128, batch: 1 } as const;
 export const BERT_BASE = { hidden: 768, layers: 12, heads: 12, intermediate: 3072, seq: 128, batch: 1 } as const;
-
-/** Peers raced by default; onnxruntime-web (wasm) compiles its shaders for minutes in Node, so it is opt-in. */
-export const DEFAULT_PEERS: readonly ModelPeer[] = ['ort-node-webgpu', 'transformers.js-webgpu', 'ort-node-cpu'];
+const CONFIGS = { mid: MID_SIZE, base: BERT_BASE } as const;
 
 function peersFrom(list: string | undefined): ModelPeer[] {
   if (list === undefined) return [...DEFAULT_PEERS];
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       reps: { type: 'string' },
-      base: { type: 'boolean' },
+      config: { type: 'string' },
       peers: { type: 'string' },
       'no-kernels': { type: 'boolean' },
       'no-reference': { type: 'boolean' },
@@ -37,12 +37,16 @@ async function main(): Promise<void> {
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps: expected a positive integer, got ${values.reps}`);
   const peers = peersFrom(values.peers);
   const log = (line: string) => console.error(line);
+  const configs = (values.config ?? 'mid').split(',').map((c) => c.trim());
+  const unknown = configs.filter((c) => !(c in CONFIGS));
+  if (unknown.length > 0) throw new Error(`--config: unknown ${unknown.join(', ')} (known: ${Object.keys(CONFIGS).join(', ')})`);
   const rows: PeerRow[] = [];
-  console.error(`mid-size config ${JSON.stringify(MID_SIZE)}, ${reps} timed runs each after one warm-up`);
-  rows.push(...(await runPeers({ ...MID_SIZE, reps, peers, kernels: !values['no-kernels'], reference: !values['no-reference'], log })));
-  if (values.base) {
-    console.error(`BERT-base shapes ${JSON.stringify(BERT_BASE)}`);
-    rows.push(...(await runPeers({ ...BERT_BASE, reps, peers, kernels: false, reference: false, log })));
+  for (const [i, name] of configs.entries()) {
+    const config = CONFIGS[name as keyof typeof CONFIGS];
+    console.error(`${name}: ${JSON.stringify(config)}, ${reps} timed runs each after one warm-up, ours and theirs alternating`);
+    // kernels once; the CPU reference of BERT-base takes minutes in the interpreter, so only the mid-size is checked
+    const kernels = i === 0 && !values['no-kernels'];
+    rows.push(...(await runPeers({ ...config, reps, peers, kernels, reference: name === 'mid' && !values['no-reference'], log })));
   }
   console.log(peerTable(rows));
   console.log('\nours/theirs < 1: we are faster. Times include uploading inputs and reading outputs back; the first run');

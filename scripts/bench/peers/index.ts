@@ -8,18 +8,18 @@
  * console.log(peerTable(rows));
  */
 import { kernelRows } from './kernel-race.ts';
-import { MODEL_PEERS, type ModelPeer, modelRows } from './model-race.ts';
+import { DEFAULT_PEERS, type ModelPeer, modelRows } from './model-race.ts';
 import type { PeerRow } from './rows.ts';
 import type { PeerConfig } from './same-model.ts';
 
-export { MODEL_PEERS, type ModelPeer } from './model-race.ts';
+export { DEFAULT_PEERS, MODEL_PEERS, type ModelPeer } from './model-race.ts';
 export { peerTable, type PeerRow, ratio } from './rows.ts';
 export type { PeerConfig } from './same-model.ts';
 
 export interface PeerOptions extends PeerConfig {
   /** Timed runs per contestant after one warm-up run (median reported). */
   readonly reps: number;
-  /** Whole-model peers to race (default: all of MODEL_PEERS). */
+  /** Whole-model peers to race (default: DEFAULT_PEERS; `Object.keys(MODEL_PEERS)` for all). */
   readonly peers?: readonly ModelPeer[];
   /** Race single kernels against TensorFlow.js at BERT-base shapes too (default true). */
   readonly kernels?: boolean;
@@ -31,7 +31,7 @@ export interface PeerOptions extends PeerConfig {
 
 export async function runPeers(opts: PeerOptions): Promise<PeerRow[]> {
   if (opts.hidden % opts.heads !== 0) throw new Error(`runPeers: hidden (${opts.hidden}) must be a multiple of heads (${opts.heads})`);
-  const peers = opts.peers ?? (Object.keys(MODEL_PEERS) as ModelPeer[]);
+  const peers = opts.peers ?? DEFAULT_PEERS;
   const rows = await modelRows(opts, { reps: opts.reps, peers, reference: opts.reference ?? true, ...(opts.log ? { log: opts.log } : {}) });
   if (opts.kernels ?? true) rows.push(...(await kernelRows(opts.reps, { seq: 128, hidden: 768, heads: 12 })));
   return rows;

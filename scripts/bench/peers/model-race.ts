@@ -18,11 +18,14 @@ import { transformersJs } from './transformers-js.ts';
 /** The whole-model peers, by the name `--peers` takes. */
 export const MODEL_PEERS = {
   'ort-node-webgpu': { label: 'onnxruntime-node webgpu EP', sameAdapter: true, make: (m: Made) => ortNode(m.onnx, m.inputs, 'webgpu') },
-  'transformers.js-webgpu': { label: "transformers.js AutoModel, device 'webgpu'", sameAdapter: true, make: (m: Made) => transformersJs(m.dir, m.inputs, 'webgpu') },
+  'transformers.js-webgpu': { label: "transformers.js 4 AutoModel, device 'webgpu'", sameAdapter: true, make: (m: Made) => transformersJs(m.dir, m.inputs, 'webgpu') },
   'ort-web-webgpu': { label: 'onnxruntime-web webgpu EP', sameAdapter: true, make: (m: Made) => ortWebGpu(m.onnx, m.inputs) },
   'ort-node-cpu': { label: 'onnxruntime-node cpu EP', sameAdapter: false, make: (m: Made) => ortNode(m.onnx, m.inputs, 'cpu') },
 } as const;
 export type ModelPeer = keyof typeof MODEL_PEERS;
+
+/** Peers raced by default; onnxruntime-web (wasm) compiles its shaders for minutes in Node, so it is opt-in. */
+export const DEFAULT_PEERS: readonly ModelPeer[] = ['ort-node-webgpu', 'transformers.js-webgpu', 'ort-node-cpu'];
 
 type Made = ReturnType<typeof makeSameModel>;
 
@@ -67,7 +70,7 @@ export async function modelRows(c: PeerConfig, opts: ModelRaceOptions): Promise<
           oursMs: raced.oursMs,
           sameAdapter: peer.sameAdapter,
           relError: relError(raced.out, oursOut),
-          notes: `first run ${(raced.firstMs / 1000).toFixed(1)} s (ours ${(oursFirstMs / 1000).toFixed(1)} s)${refNote}`,
+          notes: `first run ${seconds(raced.firstMs)} (ours ${seconds(oursFirstMs)})${rows.length === 0 ? refNote : ''}`,
         });
       }
     } finally {
@@ -110,6 +113,8 @@ async function interleaved(ours: Runner, theirs: Runner, reps: number): Promise<
     await theirs.close();
   }
 }
+
+const seconds = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`);
 
 async function timed(run: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
