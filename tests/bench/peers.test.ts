@@ -74,13 +74,19 @@ test('onnxruntime-node (webgpu EP, on SwiftShader) matches our CPU reference wit
     console.log(`\n  SKIPPING onnxruntime's webgpu EP (set CI=true to make this a failure): no Vulkan driver chosen and ${SWIFTSHADER_ICD} is missing`);
     return;
   }
+  // the driver ORT's Dawn loads: SwiftShader unless one was chosen (restored after, for the tests that follow)
+  const chosen = process.env['VK_ICD_FILENAMES'];
   process.env['VK_ICD_FILENAMES'] ??= SWIFTSHADER_ICD;
-  const ort = await ortNode(model.onnx, model.inputs, 'webgpu');
   try {
-    const err = relError(await ort.run(), want);
-    assert.ok(err <= 1e-4, `relative error ${err.toExponential(2)}`);
+    const ort = await ortNode(model.onnx, model.inputs, 'webgpu');
+    try {
+      const err = relError(await ort.run(), want);
+      assert.ok(err <= 1e-4, `relative error ${err.toExponential(2)}`);
+    } finally {
+      await ort.close();
+    }
   } finally {
-    await ort.close();
+    if (chosen === undefined) delete process.env['VK_ICD_FILENAMES'];
   }
 });
 
