@@ -5,11 +5,10 @@
  */
 import type { HostTensor } from '../../../backends/tensor.ts';
 import { optimizeGraph, passOptions } from '../../../compiler/pipeline.ts';
-import { loadCpuModel } from '../../../runtime/cpu-model.ts';
+import { expectedParams, loadCpuModel } from '../../../runtime/cpu-model.ts';
 import { loadWebGpuModel } from '../../../runtime/webgpu/index.ts';
 import { bindWeights } from '../../../runtime/weights/bind.ts';
 import { openCheckpoint } from '../../../runtime/weights/checkpoint.ts';
-import { expectedParams } from '../../../runtime/cpu-model.ts';
 import type { SameModel } from './same-model.ts';
 
 export interface Runner {
