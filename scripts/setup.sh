@@ -10,6 +10,7 @@ if [ -L node_modules ]; then
   echo "setup: node_modules is a link to a shared install; not reinstalling it"
 elif [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "setup: installing npm packages"
+  # .npmrc sets onnxruntime-node-install=skip: its postinstall would fetch CUDA binaries from outside the npm registry
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 fi
 
