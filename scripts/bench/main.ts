@@ -2,11 +2,11 @@
  * `npm run bench`: the benchmark of record. On this machine's WebGPU adapter it prints, for a mid-size BERT (hidden
  * 256, 4 layers, 4 heads, intermediate 1024) and for BERT-base shapes (hidden 768, 12 heads, intermediate 3072) at
  * S = 128 with random weights: the device's measured roofline, the tiles chosen, the per-kernel table of the fused
- * build and of the unfused one (`--fuse none`) with their ratios; then the compile time of BERT-base per target,
+ * build and of the unfused one (`--fuse none`) with their ratios; then the peer table (scripts/bench/peers/); then the compile time of BERT-base per target,
  * cold and warm. Charts and JSON go to bench-results/ (git-ignored); `--update-docs` also copies the charts and the
  * tables into docs/bench/ for the README.
  *
- *   npm run bench [-- --base-layers N] [--reps N] [--quick] [--update-docs] [--no-compile-time]
+ *   npm run bench [-- --base-layers N] [--reps N] [--quick] [--update-docs] [--no-compile-time] [--no-peers] [--peers-base]
  *
  * BERT-base's layers are identical kernels on identical shapes, so on a slow (software) adapter the script times
  * `--base-layers` of its 12 layers (default 2) and says so; `--base-layers 12` times the whole model.
@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { compareText, rooflineText, variantText, type BenchReport } from '../../cli/bench-format.ts';
 import { runBench } from '../../cli/bench.ts';
 import { compileTimes, compileTimeText } from './compile-time.ts';
+import { type PeerRow, peerTable, runPeers } from './peers/index.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const { values: args } = parseArgs({
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean' },
     'update-docs': { type: 'boolean' },
     'no-compile-time': { type: 'boolean' },
+    'no-peers': { type: 'boolean' },
+    'peers-base': { type: 'boolean' },
   },
 });
 
@@ -70,12 +73,23 @@ for (const config of CONFIGS) {
   reports.push({ config, report });
 }
 
-// ─── PEERS ──────────────────────────────────────────────────────────────────────────────────────────────────────
-// The peer comparison (ONNX Runtime, transformers.js, tfjs; scripts/bench/peers/, written on another branch) is
-// called here by the lead, on the same configs, and printed as its own table after ours, e.g.:
-//   const peers = await runPeers({ configs: CONFIGS, ours: reports });
-//   console.log(peersText(peers));
-// ────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+// The race against the peers (scripts/bench/peers/): the same BertModel on the same adapter and weights, run by
+// ONNX Runtime, transformers.js and TensorFlow.js (single kernels), as ratios ours / theirs. The mid-size config by
+// default; BERT-base shapes take about 25 minutes on a software adapter, so only with --peers-base.
+let peers = '';
+if (!args['no-peers']) {
+  const peerConfigs = quick ? [{ hidden: 64, layers: 1, heads: 2, intermediate: 128, seq: 16 }] : [
+    { hidden: 256, layers: 4, heads: 4, intermediate: 1024, seq: 128 },
+    ...(args['peers-base'] ? [{ hidden: 768, layers: 12, heads: 12, intermediate: 3072, seq: 128 }] : []),
+  ];
+  const rows: PeerRow[] = [];
+  for (const [i, c] of peerConfigs.entries()) {
+    console.log(`\n=== peers: hidden ${c.hidden}, ${c.layers} layers, S = ${c.seq} (same adapter, same weights) ===`);
+    rows.push(...(await runPeers({ ...c, batch: 1, reps: quick ? 1 : Number(args.reps), kernels: i === 0 && !quick, log: (l) => console.log(`  ${l}`) })));
+  }
+  peers = peerTable(rows);
+  console.log(`\n${peers}`);
+}
 
 let compile = '';
 if (!args['no-compile-time']) {
@@ -104,7 +118,7 @@ if (args['update-docs']) {
     '```',
     ``,
   ];
-  writeFileSync(join(docs, 'results.md'), [...head, ...sections, compile ? `## Compile time\n\n\`\`\`\n${compile}\n\`\`\`\n` : ''].join('\n'));
+  writeFileSync(join(docs, 'results.md'), [...head, ...sections, peers ? `## Against the peers\n\n\`\`\`\n${peers}\n\`\`\`\n` : '', compile ? `## Compile time\n\n\`\`\`\n${compile}\n\`\`\`\n` : ''].join('\n'));
   console.log(`\nwrote ${docs}/results.md and the charts`);
 }
 console.log(`\ncharts and JSON: ${out}/`);

@@ -20,7 +20,7 @@ export interface Runner {
 }
 
 /** The passes `dslc build` runs unless told otherwise. */
-export const BUILD_PASSES = 'attention,epilogue';
+export const BUILD_PASSES = 'all';
 
 export async function oursWebGpu(m: SameModel, passes = BUILD_PASSES): Promise<Runner> {
   const graph = optimizeGraph(m.graph, passOptions(passes)).graph;
