@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: the benchmark of record. On this machine's WebGPU adapter it prints, for a mid-size BERT (hidden
- * 256, 4 layers, 4 heads, intermediate 1024) and for BERT-base shapes (hidden 768, 12 heads, intermediate 3072) at
- * S = 128 with random weights: the device's measured roofline, the tiles chosen, the per-kernel table of the fused
- * build and of the unfused one (`--fuse none`) with their ratios; then the peer table (scripts/bench/peers/); then the compile time of BERT-base per target,
- * cold and warm. Charts and JSON go to bench-results/ (git-ignored); `--update-docs` also copies the charts and the
- * tables into docs/bench/ for the README.
+ * `npm run bench`: the benchmark of record. On this machine's WebGPU adapter, with random weights, it prints the
+ * device's measured roofline and the tiles chosen, then per-kernel tables with ratios between build variants: a
+ * mid-size BERT (hidden 256, 4 layers, 4 heads, intermediate 1024) at S = 128 and S = 512, fused vs unfused
+ * (`--fuse none`) and fp32 vs fp16 (`--precision fp16`); BERT-base shapes (hidden 768, 12 heads, intermediate 3072) at
+ * S = 128, fused vs unfused; then the race against the peers (scripts/bench/peers/) and the compile time of BERT-base
+ * per target, cold and warm. Charts and JSON go to bench-results/ (git-ignored); `--update-docs` also copies the
+ * charts and the tables into docs/bench/ for the README.
  *
  *   npm run bench [-- --base-layers N] [--reps N] [--quick] [--update-docs] [--no-compile-time] [--no-peers] [--peers-base]
  *
@@ -42,17 +43,25 @@ interface Config {
   readonly title: string;
   readonly set: Record<string, number>;
   readonly seq: number;
+  /** Build variants profiled beside the default build (dslc build flags). */
+  readonly compare: readonly string[];
 }
 
+const MID = { hidden_size: 256, num_attention_heads: 4, num_hidden_layers: 4, intermediate_size: 1024 };
+const MID_TITLE = 'mid-size BERT: hidden 256, 4 layers, 4 heads, intermediate 1024';
+// the passes issue's comparison: fused vs unfused and fp32 vs fp16, at S = 128 and 512, for the mid-size config
+const MID_COMPARE = ['--fuse none', '--precision fp16'];
 const CONFIGS: Config[] = quick
-  ? [{ name: 'quick', title: 'tiny check (hidden 64, 1 layer, S = 16)', set: { hidden_size: 64, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 128 }, seq: 16 }]
+  ? [{ name: 'quick', title: 'tiny check (hidden 64, 1 layer, S = 16)', set: { hidden_size: 64, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 128 }, seq: 16, compare: MID_COMPARE }]
   : [
-      { name: 'mid', title: 'mid-size BERT: hidden 256, 4 layers, 4 heads, intermediate 1024, S = 128', set: { hidden_size: 256, num_attention_heads: 4, num_hidden_layers: 4, intermediate_size: 1024 }, seq: 128 },
+      { name: 'mid', title: `${MID_TITLE}, S = 128`, set: MID, seq: 128, compare: MID_COMPARE },
+      { name: 'mid-512', title: `${MID_TITLE}, S = 512`, set: MID, seq: 512, compare: MID_COMPARE },
       {
         name: 'base',
         title: `BERT-base shapes: hidden 768, 12 heads, intermediate 3072, S = 128; ${baseLayers === 12 ? 'all 12 layers' : `${baseLayers} of the 12 layers timed (identical kernels per layer; a 12-layer forward is about embeddings + ${(12 / baseLayers).toFixed(0)} × the layers shown)`}`,
         set: { hidden_size: 768, num_attention_heads: 12, num_hidden_layers: baseLayers, intermediate_size: 3072 },
         seq: 128,
+        compare: ['--fuse none'],
       },
     ];
 
@@ -66,7 +75,7 @@ for (const config of CONFIGS) {
     set: Object.entries(config.set).map(([k, v]) => `${k}=${v}`),
     dims: `B=1,S=${config.seq}`,
     reps: quick ? '1' : String(args.reps),
-    compare: ['--fuse none'],
+    compare: [...config.compare],
     json: join(out, `${config.name}.json`),
     chart: join(out, `${config.name}.svg`),
   }, { ...(reports[0]?.report.roofline ? { roofline: reports[0].report.roofline } : {}) }); // the device's roofline: measured once per run
