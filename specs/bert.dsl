@@ -256,6 +256,7 @@ module BertLayer(c: BertConfig) {
 # hidden_states stacks the embeddings' output and every layer's ([L + 1, B, S, H]); attentions stacks every
 # layer's probabilities ([L, B, heads, S, T]) — HF's tuples as one tensor each, returned when the config asks.
 # past_key_values stacks every layer's keys and values ([L, 2, B, heads, T, head_size]) for the next decoding step.
+# With 0 layers the stacks have a 0 dim, as HF's tuples are empty.
 module BertEncoder(c: BertConfig) {
   let L = c.num_hidden_layers
   let heads = c.num_attention_heads
@@ -290,9 +291,9 @@ module BertEncoder(c: BertConfig) {
     return {
       last_hidden_state: h,
       hidden_states: stack(states, 0) if c.output_hidden_states else none,
-      attentions: stack(probs, 0) if c.output_attentions else none,
-      cross_attentions: stack(cross, 0) if c.output_attentions and encoder_states != none else none,
-      past_key_values: stack(kv, 0) if c.is_decoder and c.use_cache else none,
+      attentions: stack(probs, 0, item=[B, heads, S, S]) if c.output_attentions else none,
+      cross_attentions: stack(cross, 0, item=[B, heads, S, T]) if c.output_attentions and encoder_states != none else none,
+      past_key_values: stack(kv, 0, item=[2, B, heads, S, head_size]) if c.is_decoder and c.use_cache else none,
     }
   }
 
@@ -326,9 +327,9 @@ module BertEncoder(c: BertConfig) {
     return {
       last_hidden_state: h,
       hidden_states: stack(states, 0) if c.output_hidden_states else none,
-      attentions: stack(probs, 0) if c.output_attentions else none,
-      cross_attentions: stack(cross, 0) if c.output_attentions and encoder_states != none else none,
-      past_key_values: stack(kv, 0),
+      attentions: stack(probs, 0, item=[B, heads, S, P + S]) if c.output_attentions else none,
+      cross_attentions: stack(cross, 0, item=[B, heads, S, T]) if c.output_attentions and encoder_states != none else none,
+      past_key_values: stack(kv, 0, item=[2, B, heads, P + S, head_size]),
     }
   }
 }

@@ -146,4 +146,13 @@ for (const position of ['absolute', 'relative_key', 'relative_key_query']) {
   });
 }
 
+test('a decoder of 0 layers returns an empty past_key_values ([0, 2, B, heads, S, head_size]), as HF returns ()', () => {
+  const config = { ...SMALL, num_hidden_layers: 0, is_decoder: true, output_attentions: true };
+  const { outputs, expected } = run({ head: 'BertLMHeadModel', seed: 31, config });
+  close('logits', outputs['logits']!.data, expected.get('logits')!.data);
+  assert.equal(outputs['past_key_values']!.shape, [0, 2, 3, 4, 7, 8]);
+  assert.equal(outputs['past_key_values']!.data.length, 0);
+  assert.equal(outputs['attentions']!.shape, [0, 3, 4, 7, 7]);
+});
+
 test.run();
