@@ -131,7 +131,13 @@ export interface FnMember {
 export interface FnParam {
   readonly kind: 'FnParam';
   readonly name: string;
+  /** The declared type; the first of `forms` when there are several. */
   readonly type: TensorType;
+  /**
+   * `attention_mask: i32[B, S] | i32[B, S, S]`: every form the parameter accepts, each of its own rank. A call
+   * takes the form of its argument's rank; an entry input takes the first unless the compile names another.
+   */
+  readonly forms?: readonly TensorType[];
   /** Scalar fill used when a caller omits the argument. */
   readonly default?: Expr;
   /** Valid integer range [lo, hi) of the values, checked at run time for entry inputs. */

@@ -189,7 +189,8 @@ class Builder {
     const params = this.items(this.nodes(n, 'fnParam'), (p) => {
       const id = this.tok(p, 'Identifier');
       const type = this.tensorType(this.node(p, 'tensorType'));
-      const param: A.FnParam = { kind: 'FnParam', name: id.image, type, span: this.span(p) };
+      const others = this.nodes(p, 'tensorType').slice(1).map((t) => this.tensorType(t));
+      const param: A.FnParam = { kind: 'FnParam', name: id.image, type, span: this.span(p), ...(others.length > 0 && { forms: [type, ...others] }) };
       const range = this.has(p, 'lo') ? ([this.expr(this.node(p, 'lo')), this.expr(this.node(p, 'hi'))] as const) : undefined;
       const value = this.has(p, 'expr') ? this.expr(this.node(p, 'expr')) : undefined;
       return { ...param, ...(range && { range }), ...(value && { default: value }), ...(this.has(p, 'Question') && { optional: true }) };

@@ -138,6 +138,8 @@ class DslParser extends CstParser {
   fnParam = this.RULE('fnParam', () => {
     this.nameColon('parameter');
     this.SUBRULE(this.tensorType);
+    // `i32[B, S] | i32[B, S, S]`: the forms (of different ranks) a parameter accepts
+    this.MANY(() => this.seq(() => this.CONSUME(T.Pipe), () => this.SUBRULE2(this.tensorType)));
     this.OPTION3(() => this.CONSUME(T.Question));
     const dotDot = () => this.CONSUME(T.DotDot, msg("expected '..' between the bounds of the range"));
     const range = () => this.seq(() => this.SUBRULE(this.expr, { LABEL: 'lo' }), dotDot, () => this.SUBRULE2(this.expr, { LABEL: 'hi' }));

@@ -353,9 +353,13 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
     sub pooler: BertPooler(c) @ "pooler"
   }
 
-  # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min over the T keys, made causal for decoders
-  # (a key is visible up to the query's own position; `positions` are the queries' positions among the keys).
-  fn self_mask[B, S, T](attention_mask: i32[B, T], positions: i32[S]) -> f32[B, 1, S, T] {
+  # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min over the T keys. A [B, T] mask is padding, made
+  # causal for decoders (a key is visible up to the query's own position; `positions` are the queries' positions
+  # among the keys); a [B, S, T] mask gives each query its own keys and is taken as it is, as HF does.
+  fn self_mask[B, S, T](attention_mask: i32[B, T] | i32[B, S, T], positions: i32[S]) -> f32[B, 1, S, T] {
+    if rank(attention_mask) == 3 {
+      return (1.0 - reshape(cast(attention_mask, f32), [B, 1, S, T])) * min_value(f32)
+    }
     let keep = reshape(cast(attention_mask, f32), [B, 1, 1, T])
     if c.is_decoder {
       keep = keep * cast(unsqueeze(arange(T), 0) <= unsqueeze(positions, 1), f32)
@@ -363,13 +367,26 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
     return expand((1.0 - keep) * min_value(f32), [B, 1, S, T])
   }
 
-  # HF's invert_attention_mask for the encoder's states; all visible when no mask is given
-  fn cross_mask[B, S, T](encoder_states: f32[B, T, c.hidden_size]?, encoder_attention_mask: i32[B, T]?, like: f32[B, S, c.hidden_size]) -> f32[B, 1, S, T]? {
+  # HF's invert_attention_mask for the encoder's states ([B, T] or per query [B, S, T]); all visible when no mask
+  # is given
+  fn cross_mask[B, S, T](encoder_states: f32[B, T, c.hidden_size]?, encoder_attention_mask: i32[B, T] | i32[B, S, T]?, like: f32[B, S, c.hidden_size]) -> f32[B, 1, S, T]? {
     if encoder_states == none {
       return none
     }
-    let keep = cast(encoder_attention_mask, f32) if encoder_attention_mask != none else ones([B, T])
-    return expand(reshape((1.0 - keep) * min_value(f32), [B, 1, 1, T]), [B, 1, S, T])
+    let keep = ones([B, 1, 1, T])
+    if encoder_attention_mask != none {
+      let rows = [B, 1, 1, T] if rank(encoder_attention_mask) == 2 else [B, 1, S, T]
+      keep = reshape(cast(encoder_attention_mask, f32), rows)
+    }
+    return expand((1.0 - keep) * min_value(f32), [B, 1, S, T])
+  }
+
+  # HF's get_head_mask: a [heads] mask applies to every layer
+  fn layer_head_mask(head_mask: f32[L, heads] | f32[heads]?) -> f32[L, heads]? {
+    if head_mask == none {
+      return none
+    }
+    return head_mask if rank(head_mask) == 2 else expand(unsqueeze(head_mask, 0), [L, heads])
   }
 
   fn finish[B, S](out_last: f32[B, S, c.hidden_size]) -> f32[B, c.hidden_size]? {
@@ -378,12 +395,12 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
 
   fn forward[B, S, T](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -399,12 +416,12 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   # HF's BertModel(inputs_embeds=...): vectors in place of token ids
   fn forward_embeds[B, S, T](
       inputs_embeds: f32[B, S, c.hidden_size],
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -419,10 +436,10 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
 
   fn run[B, S, T](
       h: f32[B, S, c.hidden_size],
-      attention_mask: i32[B, S],
-      head_mask: f32[L, heads]?,
+      attention_mask: i32[B, S] | i32[B, S, S],
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]?,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]?,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -433,7 +450,7 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   ) {
     assert S <= c.max_position_embeddings, "sequence is longer than max_position_embeddings"
     let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
-    let out = encoder(h, self_mask(attention_mask, arange(S)), head_mask, encoder_hidden_states, cross)
+    let out = encoder(h, self_mask(attention_mask, arange(S)), layer_head_mask(head_mask), encoder_hidden_states, cross)
     return {
       last_hidden_state: out.last_hidden_state,
       pooler_output: finish(out.last_hidden_state),
@@ -449,11 +466,11 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   fn decode[B, S, P, T](
       past_key_values: f32[L, 2, B, heads, P, head_size],
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, P + S] in 0..2 = 1,
+      attention_mask: i32[B, P + S] | i32[B, S, P + S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -466,7 +483,7 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
     let positions = slice(arange(P + S), 0, P, P + S)
     let h = embeddings(input_ids, token_type_ids, expand(unsqueeze(positions, 0), [B, S]))
     let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
-    let out = encoder.forward_cached(h, past_key_values, self_mask(attention_mask, positions), head_mask, encoder_hidden_states, cross)
+    let out = encoder.forward_cached(h, past_key_values, self_mask(attention_mask, positions), layer_head_mask(head_mask), encoder_hidden_states, cross)
     return {
       last_hidden_state: out.last_hidden_state,
       pooler_output: finish(out.last_hidden_state),
@@ -532,10 +549,10 @@ module BertForPreTraining(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
       next_sentence_label: i32[B]?,
   ) -> (
@@ -565,10 +582,10 @@ module BertForMaskedLM(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
   ) -> (
       loss: f32[]?,
@@ -602,12 +619,12 @@ module BertLMHeadModel(c: BertConfig) {
 
   fn forward[B, S, T](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
       labels: i32[B, S]?,
   ) -> (
       loss: f32[]?,
@@ -633,11 +650,11 @@ module BertLMHeadModel(c: BertConfig) {
   fn decode[B, S, P, T](
       past_key_values: f32[L, 2, B, heads, P, head_size],
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, P + S] in 0..2 = 1,
+      attention_mask: i32[B, P + S] | i32[B, S, P + S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
   ) -> (
       logits: f32[B, S, c.vocab_size],
       past_key_values: f32[L, 2, B, heads, P + S, head_size],
@@ -662,10 +679,10 @@ module BertForNextSentencePrediction(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B]?,
   ) -> (
       loss: f32[]?,
@@ -692,7 +709,7 @@ module BertForSequenceClassification(c: BertConfig) {
   sub losses: Losses() @ ""
   let problem = c.problem_type if c.problem_type != none else ("regression" if c.num_labels == 1 else "single_label_classification")
 
-  fn run[B, S](input_ids: i32[B, S], attention_mask: i32[B, S], token_type_ids: i32[B, S], position_ids: i32[B, S]?, head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?)
+  fn run[B, S](input_ids: i32[B, S], attention_mask: i32[B, S] | i32[B, S, S], token_type_ids: i32[B, S], position_ids: i32[B, S]?, head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?)
       -> (
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
@@ -705,10 +722,10 @@ module BertForSequenceClassification(c: BertConfig) {
   if problem == "single_label_classification" {
     fn forward[B, S](
         input_ids: i32[B, S] in 0..c.vocab_size,
-        attention_mask: i32[B, S] in 0..2 = 1,
+        attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
         token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: i32[B]?,
     ) -> (
         loss: f32[]?,
@@ -725,10 +742,10 @@ module BertForSequenceClassification(c: BertConfig) {
   } else if problem == "regression" and c.num_labels == 1 {
     fn forward[B, S](
         input_ids: i32[B, S] in 0..c.vocab_size,
-        attention_mask: i32[B, S] in 0..2 = 1,
+        attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
         token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: f32[B]?,
     ) -> (
         loss: f32[]?,
@@ -746,10 +763,10 @@ module BertForSequenceClassification(c: BertConfig) {
     # regression over several outputs, or multi-label classification: float labels [B, num_labels]
     fn forward[B, S](
         input_ids: i32[B, S] in 0..c.vocab_size,
-        attention_mask: i32[B, S] in 0..2 = 1,
+        attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
         token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: f32[B, c.num_labels]?,
     ) -> (
         loss: f32[]?,
@@ -777,7 +794,7 @@ module BertForMultipleChoice(c: BertConfig) {
       attention_mask: i32[B, C, S] in 0..2 = 1,
       token_type_ids: i32[B, C, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, C, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B]?,
   ) -> (
       loss: f32[]?,
@@ -804,10 +821,10 @@ module BertForTokenClassification(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
   ) -> (
       loss: f32[]?,
@@ -833,10 +850,10 @@ module BertForQuestionAnswering(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       start_positions: i32[B]?,
       end_positions: i32[B]?,
   ) -> (

@@ -251,6 +251,8 @@ const BUILTINS: Record<string, [params: string[], fn: Builtin]> = {
     if (!op) cx.fail(a.need('name').span, `unknown activation "${name}"`, `known: ${Object.keys(ACTIVATIONS).join(', ')}`);
     return tensorValue(T.unary(cx, a.span, op, a.tensor('x')));
   }],
+  // a compile-time int: lets a function taking several forms of a tensor (`i32[B, S] | i32[B, S, S]`) branch on it
+  rank: [['x'], (_cx, a) => ({ kind: 'int', dim: dimConst(a.tensor('x').shape.length) })],
   size: [['x', 'axis'], (cx, a) => {
     const x = a.tensor('x');
     return { kind: 'int', dim: x.shape[T.axisOf(cx, a.span, a.int('axis'), x.shape.length)]! };

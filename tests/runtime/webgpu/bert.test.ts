@@ -56,6 +56,8 @@ interface Case {
   readonly config?: Record<string, unknown>;
   readonly inputs?: string[];
   readonly fn?: string;
+  /** Inputs in another of their forms, by rank (a 3-D attention mask, a [heads] head_mask). */
+  readonly ranks?: Record<string, number>;
 }
 
 const CASES: Case[] = [
@@ -81,13 +83,20 @@ const CASES: Case[] = [
     entry: 'BertLMHeadModel', hidden: 32, heads: 2, act: 'gelu', position: 'relative_key_query', fn: 'decode',
     inputs: ['encoder_hidden_states', 'encoder_attention_mask'], config: { is_decoder: true, add_cross_attention: true, output_attentions: true },
   },
+  // the other input forms: 3-D masks (fused attention) and a [heads] head_mask (unfused, with attentions)
+  { entry: 'BertForTokenClassification', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', ranks: { attention_mask: 3 }, config: { num_labels: 3 } },
+  { entry: 'BertForMaskedLM', hidden: 32, heads: 4, act: 'gelu', position: 'relative_key', inputs: ['head_mask'], ranks: { head_mask: 1 }, config: { output_attentions: true } },
+  {
+    entry: 'BertLMHeadModel', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', fn: 'decode', inputs: ['encoder_hidden_states', 'encoder_attention_mask'],
+    ranks: { attention_mask: 3, encoder_attention_mask: 3 }, config: { is_decoder: true, add_cross_attention: true },
+  },
 ];
 
 CASES.forEach((c, i) => {
   const what = `${c.entry}${c.fn ? `.${c.fn}` : ''} (hidden ${c.hidden}, ${c.act}, ${c.position}${c.inputs ? `, with ${c.inputs.join(', ')}` : ''})`;
   test(`${what} on WebGPU matches the CPU reference`, async () => {
     const config = { ...SMALL, hidden_size: c.hidden, num_attention_heads: c.heads, hidden_act: c.act, position_embedding_type: c.position, ...c.config };
-    const graph = compileGraph(BERT_SOURCE, { entry: c.entry, config, ...(c.fn ? { fn: c.fn } : {}), ...(c.inputs ? { inputs: c.inputs } : {}) });
+    const graph = compileGraph(BERT_SOURCE, { entry: c.entry, config, ...(c.fn ? { fn: c.fn } : {}), ...(c.inputs ? { inputs: c.inputs } : {}), ...(c.ranks ? { ranks: c.ranks } : {}) });
     const err = await compareWithCpu(graph, inputsFor(graph, 500 + i), weightsFor(graph, 900 + i));
     worst.push(`${c.entry}${c.fn ? `.${c.fn}` : ''} ${err.toExponential(1)}`);
   });
