@@ -144,6 +144,11 @@ export interface FnParam {
   readonly range?: readonly [Expr, Expr];
   /** `labels: i32[B]?` — may be omitted (or `none`); the body tests `labels != none`. */
   readonly optional?: boolean;
+  /**
+   * `inputs_embeds: f32[B, S, H]? replaces input_ids` (an optional parameter): when given, the required parameter
+   * it names is not (it is none, and giving both is an error), as HF takes input_ids or inputs_embeds.
+   */
+  readonly replaces?: string;
   readonly span: Span;
 }
 

@@ -193,7 +193,8 @@ class Builder {
       const param: A.FnParam = { kind: 'FnParam', name: id.image, type, span: this.span(p), ...(others.length > 0 && { forms: [type, ...others] }) };
       const range = this.has(p, 'lo') ? ([this.expr(this.node(p, 'lo')), this.expr(this.node(p, 'hi'))] as const) : undefined;
       const value = this.has(p, 'expr') ? this.expr(this.node(p, 'expr')) : undefined;
-      return { ...param, ...(range && { range }), ...(value && { default: value }), ...(this.has(p, 'Question') && { optional: true }) };
+      const replaces = this.tokens(p, 'replaced')[0]?.image;
+      return { ...param, ...(range && { range }), ...(value && { default: value }), ...(this.has(p, 'Question') && { optional: true }), ...(replaces && { replaces }) };
     });
     const ret = this.has(n, 'recordType') ? this.recordType(this.node(n, 'recordType')) : this.tensorType(this.node(n, 'tensorType'));
     const dims = this.tokens(n, 'dim').map((t) => t.image);

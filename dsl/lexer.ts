@@ -46,6 +46,7 @@ export const Not = keyword('not');
 export const True = keyword('true');
 export const False = keyword('false');
 export const None = keyword('none');
+export const Replaces = keyword('replaces');
 
 // The fraction needs a digit after the dot, so `0..n` lexes as `0`, `..`, `n`.
 export const NumberLiteral = token('NumberLiteral', /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, 'a number');
@@ -95,7 +96,7 @@ export const Question = token('Question', '?', "'?'");
 // character, and without that index it tries every pattern at every character (lexing took twice as long).
 export const BadChar = token('BadChar', /[\u0000-\uffff]/, 'an unexpected character');
 
-const keywords = [Config, Module, Param, Sub, Let, Fn, If, Else, For, In, Return, Assert, And, Or, Not, True, False, None];
+const keywords = [Config, Module, Param, Sub, Let, Fn, If, Else, For, In, Return, Assert, And, Or, Not, True, False, None, Replaces];
 
 /** Every token type, in lexing priority order; the parser is built from the same list. */
 export const allTokens: TokenType[] = [

@@ -145,6 +145,8 @@ class DslParser extends CstParser {
     const range = () => this.seq(() => this.SUBRULE(this.expr, { LABEL: 'lo' }), dotDot, () => this.SUBRULE2(this.expr, { LABEL: 'hi' }));
     this.OPTION(() => this.seq(() => this.CONSUME(T.In), range));
     this.OPTION2(() => this.initializer());
+    // `inputs_embeds: f32[B, S, H]? replaces input_ids`: given, it stands in for that input (then none)
+    this.OPTION4(() => this.seq(() => this.CONSUME(T.Replaces), () => this.CONSUME2(T.Identifier, { LABEL: 'replaced', ERR_MSG: "expected the name of the input it replaces after 'replaces'" })));
   });
 
   ifMember = this.RULE('ifMember', () => {

@@ -401,6 +401,7 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
       encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -409,28 +410,8 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       cross_attentions: f32[L, B, heads, S, T]?,
       past_key_values: f32[L, 2, B, heads, S, head_size]?,
   ) {
-    let h = embeddings(input_ids, token_type_ids, position_ids)
-    return run(h, attention_mask, head_mask, encoder_hidden_states, encoder_attention_mask)
-  }
-
-  # HF's BertModel(inputs_embeds=...): vectors in place of token ids
-  fn forward_embeds[B, S, T](
-      inputs_embeds: f32[B, S, c.hidden_size],
-      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
-      token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads] | f32[heads]?,
-      encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
-  ) -> (
-      last_hidden_state: f32[B, S, c.hidden_size],
-      pooler_output: f32[B, c.hidden_size]?,
-      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
-      attentions: f32[L, B, heads, S, S]?,
-      cross_attentions: f32[L, B, heads, S, T]?,
-      past_key_values: f32[L, 2, B, heads, S, head_size]?,
-  ) {
-    let h = embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
+    # HF's inputs_embeds: the caller's vectors stand in for the word embeddings
+    let h = embeddings(input_ids, token_type_ids, position_ids) if inputs_embeds == none else embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
     return run(h, attention_mask, head_mask, encoder_hidden_states, encoder_attention_mask)
   }
 
@@ -471,6 +452,7 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
       encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -481,7 +463,8 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   ) {
     assert P + S <= c.max_position_embeddings, "cached and new tokens are longer than max_position_embeddings"
     let positions = slice(arange(P + S), 0, P, P + S)
-    let h = embeddings(input_ids, token_type_ids, expand(unsqueeze(positions, 0), [B, S]))
+    let position_ids = expand(unsqueeze(positions, 0), [B, S])
+    let h = embeddings(input_ids, token_type_ids, position_ids) if inputs_embeds == none else embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
     let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
     let out = encoder.forward_cached(h, past_key_values, self_mask(attention_mask, positions), layer_head_mask(head_mask), encoder_hidden_states, cross)
     return {
@@ -555,6 +538,7 @@ module BertForPreTraining(c: BertConfig) {
       head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
       next_sentence_label: i32[B]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       prediction_logits: f32[B, S, c.vocab_size],
@@ -562,7 +546,7 @@ module BertForPreTraining(c: BertConfig) {
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
     let nsp = seq_relationship(out.pooler_output)
     let both = labels != none and next_sentence_label != none
@@ -587,13 +571,14 @@ module BertForMaskedLM(c: BertConfig) {
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
       head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.vocab_size],
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
     return {
       loss: cross_entropy(reshape(logits, [B * S, c.vocab_size]), reshape(labels, [B * S])) if labels != none else none,
@@ -626,6 +611,7 @@ module BertLMHeadModel(c: BertConfig) {
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
       encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
       labels: i32[B, S]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.vocab_size],
@@ -634,7 +620,7 @@ module BertLMHeadModel(c: BertConfig) {
       attentions: f32[L, B, heads, S, S]?,
       cross_attentions: f32[L, B, heads, S, T]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, encoder_hidden_states, encoder_attention_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, encoder_hidden_states, encoder_attention_mask, inputs_embeds)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
     return {
       loss: shifted_loss(logits, labels) if labels != none else none,
@@ -655,6 +641,7 @@ module BertLMHeadModel(c: BertConfig) {
       head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
       encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       logits: f32[B, S, c.vocab_size],
       past_key_values: f32[L, 2, B, heads, P + S, head_size],
@@ -662,7 +649,7 @@ module BertLMHeadModel(c: BertConfig) {
       attentions: f32[L, B, heads, S, P + S]?,
       cross_attentions: f32[L, B, heads, S, T]?,
   ) {
-    let out = bert.decode(past_key_values, input_ids, attention_mask, token_type_ids, head_mask, encoder_hidden_states, encoder_attention_mask)
+    let out = bert.decode(past_key_values, input_ids, attention_mask, token_type_ids, head_mask, encoder_hidden_states, encoder_attention_mask, inputs_embeds)
     return {
       logits: predictions(out.last_hidden_state, bert.embeddings.word_embeddings),
       past_key_values: out.past_key_values,
@@ -684,13 +671,14 @@ module BertForNextSentencePrediction(c: BertConfig) {
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
       head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, 2],
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = seq_relationship(out.pooler_output)
     return {
       loss: cross_entropy(logits, labels) if labels != none else none,
@@ -709,13 +697,20 @@ module BertForSequenceClassification(c: BertConfig) {
   sub losses: Losses() @ ""
   let problem = c.problem_type if c.problem_type != none else ("regression" if c.num_labels == 1 else "single_label_classification")
 
-  fn run[B, S](input_ids: i32[B, S], attention_mask: i32[B, S] | i32[B, S, S], token_type_ids: i32[B, S], position_ids: i32[B, S]?, head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?)
+  fn run[B, S](
+      input_ids: i32[B, S],
+      attention_mask: i32[B, S] | i32[B, S, S],
+      token_type_ids: i32[B, S],
+      position_ids: i32[B, S]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
+  )
       -> (
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
       ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     return { logits: classifier(out.pooler_output), hidden_states: out.hidden_states, attentions: out.attentions }
   }
 
@@ -727,13 +722,14 @@ module BertForSequenceClassification(c: BertConfig) {
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
         head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: i32[B]?,
+        inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
     ) -> (
         loss: f32[]?,
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
     ) {
-      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds)
       return {
         loss: cross_entropy(out.logits, labels) if labels != none else none,
         logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions,
@@ -747,13 +743,14 @@ module BertForSequenceClassification(c: BertConfig) {
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
         head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: f32[B]?,
+        inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
     ) -> (
         loss: f32[]?,
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
     ) {
-      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds)
       return {
         loss: losses.mse(reshape(out.logits, [B]), labels) if labels != none else none,
         logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions,
@@ -768,13 +765,14 @@ module BertForSequenceClassification(c: BertConfig) {
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
         head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: f32[B, c.num_labels]?,
+        inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
     ) -> (
         loss: f32[]?,
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
     ) {
-      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds)
       let loss = none
       if labels != none {
         loss = losses.mse(out.logits, labels) if problem == "regression" else losses.bce_with_logits(out.logits, labels)
@@ -796,6 +794,7 @@ module BertForMultipleChoice(c: BertConfig) {
       position_ids: i32[B, C, S]? in 0..c.max_position_embeddings,
       head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B]?,
+      inputs_embeds: f32[B, C, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, C],
@@ -804,7 +803,9 @@ module BertForMultipleChoice(c: BertConfig) {
   ) {
     let flat = [B * C, S]
     let positions = reshape(position_ids, flat) if position_ids != none else none
-    let out = bert(reshape(input_ids, flat), reshape(attention_mask, flat), reshape(token_type_ids, flat), positions, head_mask)
+    let ids = reshape(input_ids, flat) if input_ids != none else none
+    let embeds = reshape(inputs_embeds, [B * C, S, c.hidden_size]) if inputs_embeds != none else none
+    let out = bert(ids, reshape(attention_mask, flat), reshape(token_type_ids, flat), positions, head_mask, inputs_embeds=embeds)
     let logits = reshape(classifier(out.pooler_output), [B, C])
     return {
       loss: cross_entropy(logits, labels) if labels != none else none,
@@ -826,13 +827,14 @@ module BertForTokenClassification(c: BertConfig) {
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
       head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.num_labels],
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = classifier(out.last_hidden_state)
     return {
       loss: cross_entropy(reshape(logits, [B * S, c.num_labels]), reshape(labels, [B * S])) if labels != none else none,
@@ -856,6 +858,7 @@ module BertForQuestionAnswering(c: BertConfig) {
       head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       start_positions: i32[B]?,
       end_positions: i32[B]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       start_logits: f32[B, S],
@@ -864,7 +867,7 @@ module BertForQuestionAnswering(c: BertConfig) {
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
     assert c.num_labels == 2, "question answering needs num_labels = 2 (start and end)"
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = qa_outputs(out.last_hidden_state)
     let start = select(logits, 2, 0)
     let end = select(logits, 2, 1)

@@ -72,7 +72,9 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
     for (const name of Object.keys(opts.ranks ?? {})) {
       if (!fn.params.some((q) => q.name === name)) throw new UserError(`${decl.name}.${fnName} has no input '${name}'; inputs: ${fn.params.map((q) => q.name).join(', ')}`);
     }
-    const wanted = (p: FnMember['params'][number]) => !p.optional || (opts.inputs ?? []).includes(p.name);
+    const given = (p: Param) => (opts.inputs ?? []).includes(p.name);
+    const replaced = new Set(fn.params.filter((p) => p.replaces !== undefined && given(p)).map((p) => p.replaces));
+    const wanted = (p: Param) => (!p.optional && !replaced.has(p.name)) || given(p);
     inputs = entryInputs(cx, inst, fn, wanted, (p) => entryForm(cx, p, opts.ranks?.[p.name]));
     const named = new Map(fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: fn.span }]));
     result = callFn(cx, fnValue, { span: fn.span, positional: [], named });
@@ -196,7 +198,9 @@ function checkModules(cx: Elaboration, program: Program): void {
         const formCount = Math.max(...v.fn.params.map((p) => p.forms?.length ?? 1));
         for (const withOptional of variants) for (let k = 0; k < formCount; k++) {
           guard(cx, (e) => tolerate(e) || ((withOptional || k > 0) && e instanceof AssertionFailure), () => {
-            const wanted = (p: FnMember['params'][number]) => withOptional || !p.optional;
+            // every optional input given also means every input they replace absent
+            const replaced = new Set(v.fn.params.flatMap((p) => (withOptional && p.replaces !== undefined ? [p.replaces] : [])));
+            const wanted = (p: Param) => (withOptional || !p.optional) && !replaced.has(p.name);
             const form = (p: Param) => paramForms(cx, p)[Math.min(k, (p.forms?.length ?? 1) - 1)]!;
             const inputs = entryInputs(cx, inst, v.fn, wanted, form);
             const named = new Map(v.fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: v.fn.span }]));

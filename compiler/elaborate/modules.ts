@@ -207,13 +207,17 @@ export function callFn(cx: Elaboration, callee: Value & { kind: 'fn' }, call: Ca
   const scope = new Scope(inst);
   const bindable = new Set(fn.dims);
   const matched = matchArgs(cx, call, fn.params, what);
-  for (const { param, arg } of matched) {
-    if (!arg || (param.optional && arg.value.kind === 'none')) continue;
+  const replaced = replacedParams(cx, matched, what, call.span);
+  // parameters whose dims are plain names bind them first, so `P + S` can be checked whatever the order
+  const plain = (t: TensorType) => t.dims.every((d) => d.kind === 'Ident' || d.kind === 'Spread' || d.kind === 'Number');
+  const bindersFirst = [...matched].sort((a, b) => Number(plain(b.param.type)) - Number(plain(a.param.type)));
+  for (const { param, arg } of bindersFirst) {
+    if (!arg || ((param.optional || replaced.has(param.name)) && arg.value.kind === 'none')) continue;
     const type = formOf(cx, param, arg.value, `argument '${param.name}' of ${what}`, arg.span);
     checkType(cx, scope, arg.value, type, `argument '${param.name}' of ${what}`, arg.span, bindable);
   }
   for (const { param, arg } of matched) {
-    scope.define(cx, param.span, param.name, arg ? arg.value : defaultArg(cx, scope, what, fn, param, call.span));
+    scope.define(cx, param.span, param.name, arg ? arg.value : replaced.has(param.name) ? NONE : defaultArg(cx, scope, what, fn, param, call.span));
   }
   cx.depth++;
   let result: Value | undefined;
@@ -225,6 +229,24 @@ export function callFn(cx: Elaboration, callee: Value & { kind: 'fn' }, call: Ca
   if (!result) return cx.fail(fn.span, `${what} ends without a return`);
   checkReturn(cx, scope, result, fn, what);
   return result;
+}
+
+type Matched = { param: FnParam; arg?: { value: Value; span: Span } | undefined }[];
+
+/** Required parameters that a given `x: ...? replaces name` parameter stands in for (so they are none). */
+function replacedParams(cx: Elaboration, matched: Matched, what: string, span: Span): Set<string> {
+  const out = new Set<string>();
+  for (const { param, arg } of matched) {
+    if (param.replaces === undefined) continue;
+    const target = matched.find((m) => m.param.name === param.replaces);
+    if (!param.optional || !target || target.param.optional) {
+      cx.fail(param.span, `'${param.name}' must be optional and replace a required parameter of ${what}, not '${param.replaces}'`);
+    }
+    if (!arg || arg.value.kind === 'none') continue;
+    if (target.arg && target.arg.value.kind !== 'none') cx.fail(span, `give ${what} '${target.param.name}' or '${param.name}', not both`);
+    out.add(target.param.name);
+  }
+  return out;
 }
 
 /** Whether a tensor of rank `rank` can have type `t` (a `*spread` takes any number of dims). */

@@ -1,7 +1,7 @@
 /**
  * Language features for HF's inputs of several shapes and empty layer stacks: parameters with several forms
  * (`i32[B, S] | i32[B, S, S]`, picked by the argument's rank, or at an entry by `ranks`), `rank(x)`, and
- * `stack(xs, axis, item=[...])` of a list that may be empty.
+ * `stack(xs, axis, item=[...])` of a list that may be empty, and `x: ...? replaces y` (HF's inputs_embeds).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -88,6 +88,37 @@ test('stack of an empty list without item= explains the fix', () => {
 
 test('stack item= must match the elements', () => {
   compileFails('module M() { fn forward[B](x: f32[B]) -> f32[1, B] { return stack([x], 0, item=[B, B]) } }', "stack's item shape [B, B] differs from an element's [B]");
+});
+
+const EMBEDS = `
+module M() {
+  param table: f32[5, 2] @ "table"
+  fn embed[B](ids: i32[B], vectors: f32[B, 2]? replaces ids) -> f32[B, 2] {
+    return gather(table, ids) if vectors == none else vectors
+  }
+  fn forward[B](ids: i32[B], vectors: f32[B, 2]? replaces ids) -> f32[B, 2] {
+    return embed(ids, vectors) * 2.0
+  }
+}
+`;
+
+test('replaces: the entry takes ids, or vectors in their place when asked for', () => {
+  const names = (inputs: string[]) => compileGraph({ file: FILE, text: EMBEDS }, { entry: 'M', inputs }).inputs.map((n) => n.arg['name']);
+  assert.equal(names([]), ['ids']);
+  assert.equal(names(['vectors']), ['vectors']);
+  assert.is(checkSource({ file: FILE, text: EMBEDS }), undefined);
+});
+
+test('replaces: giving both is an error at the call', () => {
+  const both = EMBEDS.replace('return embed(ids, vectors) * 2.0', 'return embed(ids, ones([B, 2])) * 2.0');
+  const err = checkSource({ file: FILE, text: both });
+  assert.ok(err instanceof CompileError);
+  assert.match(err!.message, /give M\.embed 'ids' or 'vectors', not both/);
+});
+
+test('replaces must name a required parameter from an optional one', () => {
+  compileFails('module M() { fn forward[B](x: f32[B], y: f32[B]? replaces z) -> f32[B] { return x } }', "'y' must be optional and replace a required parameter of M.forward, not 'z'");
+  compileFails('module M() { fn forward[B](x: f32[B], y: f32[B] replaces x) -> f32[B] { return x } }', "'y' must be optional");
 });
 
 test.run();

@@ -69,10 +69,10 @@ test('attentions and hidden states (output_attentions, output_hidden_states) wit
   }
 });
 
-test('inputs_embeds in place of input_ids (BertModel.forward_embeds)', () => {
+test('inputs_embeds in place of input_ids (BertModel)', () => {
   const dir = makeReferenceCase({ head: 'BertModel', seed: 14, batch: 2, seq: 6, pad: true, inputsEmbeds: true, config: SMALL });
   const inputs = inputsOf(dir);
-  const out = loadBertFolder(dir, 'BertModel', {}, 'forward_embeds').forward(inputs);
+  const out = loadBertFolder(dir, 'BertModel', {}, 'forward').forward(inputs);
   const expected = readTensors(join(dir, 'expected.safetensors'));
   close('last_hidden_state', out['last_hidden_state']!.data, expected.get('last_hidden_state')!.data);
   close('pooler_output', out['pooler_output']!.data, expected.get('pooler_output')!.data);
