@@ -21,9 +21,9 @@ import { UserError } from '../../dsl/errors.ts';
 import { deviceWords, DeviceBuffers, roundBytes, USAGE } from './buffers.ts';
 import { indexChecks, type IndexCheck } from './checks.ts';
 import { type CompiledKernel, type GpuContext, webgpuContext } from './context.ts';
-import { DeviceTensor } from './device-tensor.ts';
+import { DeviceTensor } from '../device-tensor.ts';
 import { type DeviceCopy, Dispatcher } from './dispatch.ts';
-import { countModel, createBuffer } from './stats.ts';
+import { countModel, createBuffer, destroyBuffer } from './stats.ts';
 
 export type Weights = ReadonlyMap<string, Float32Array | Int32Array>;
 
@@ -164,7 +164,10 @@ export class WebGpuModel {
       const resident: Record<string, ShapeOnly> = {};
       for (const [name, v] of Object.entries(inputs)) {
         if (!(v instanceof DeviceTensor)) host[name] = v;
-        else if (v.bufferFor(this, name)) resident[name] = v;
+        else {
+          v.handleFor(this, name); // a UserError now if it was disposed or is another model's
+          resident[name] = v;
+        }
       }
       const outputs = this.graph.outputs.map((o) => o.name);
       for (const k of keep) if (!outputs.includes(k)) throw new UserError(`keepOnDevice: no output "${k}" (outputs are: ${outputs.join(', ')})`);
@@ -213,13 +216,13 @@ export class WebGpuModel {
         this.dispatcher.prepare(env);
         for (const [id, data] of inputs) this.buffers.write(id, data);
         // checked again: a device tensor may have been disposed while this forward waited its turn
-        const copyIn: DeviceCopy[] = [...fromDevice].map(([buffer, [name, t]]) => ({ buffer, device: t.bufferFor(this, name), bytes: t.bytes }));
+        const copyIn: DeviceCopy[] = [...fromDevice].map(([buffer, [name, t]]) => ({ buffer, device: (t as DeviceTensor<GPUBuffer>).handleFor(this, name), bytes: t.bytes }));
         const copyOut: DeviceCopy[] = this.program.outputs.filter((o) => keep.has(o.name)).map((o) => {
           const node = this.graph.outputs.find((g) => g.name === o.name)!.node;
           const shape = node.shape.map((d) => dimEval(d, env));
           const bytes = 4 * shape.reduce((a, b) => a * b, 1);
           const buffer = createBuffer(device, { size: roundBytes(bytes), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, label: o.name });
-          const t = new DeviceTensor(this, o.name, node.dtype, shape, buffer, bytes);
+          const t = new DeviceTensor(this, o.name, node.dtype, shape, buffer, bytes, destroyBuffer);
           made.push(t);
           out[o.name] = t;
           return { buffer: o.buffer, device: buffer, bytes };
