@@ -48,7 +48,7 @@ type Rule = ParserMethod<[], CstNode>;
 /** The grammar; see the header for the one decision LL(k) cannot make (the conditional expression's `if`). */
 class DslParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider });
+    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'onlyOffset', maxLookahead: 3, errorMessageProvider });
     this.performSelfAnalysis();
   }
 
@@ -428,7 +428,7 @@ export function parse(source: string, file: string): { program: Program; diagnos
     return { program: emptyProgram(file), diagnostics: [...lexed.diagnostics, d] };
   }
   try {
-    return parseTokens(lexed, file);
+    return parseTokens(lexed, file, source);
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     shared = undefined; // the parser's state is unknown after an overflow: build a fresh one next time
@@ -438,7 +438,7 @@ export function parse(source: string, file: string): { program: Program; diagnos
   }
 }
 
-function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string): { program: Program; diagnostics: Diagnostic[] } {
+function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string, source: string): { program: Program; diagnostics: Diagnostic[] } {
   shared ??= new DslParser();
   shared.input = lexed.tokens;
   const cst = shared.program();
@@ -450,7 +450,7 @@ function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string): { prog
     const [message = '', hint] = e.message.split('\n');
     return T.diagnosticAt(e.token, lexed.tokens, file, `${message}, found ${T.describeToken(e.token)}`, hint);
   });
-  const { program, diagnostics } = buildProgram(cst, file);
+  const { program, diagnostics } = buildProgram(cst, file, source);
   const all = [...lexed.diagnostics, ...syntax, ...diagnostics];
   return { program, diagnostics: all.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col) };
 }
