@@ -193,10 +193,11 @@ function checkModules(cx: Elaboration, program: Program): void {
       for (const v of inst.env.values()) {
         if (v.kind !== 'fn' || v.inst !== inst) continue;
         // with every optional input given, and with none of them: both sides of each `x != none` get checked; and
-        // each input with several forms in each of them (form k of every such input at once)
+        // each input with several forms in each of them (form k of every such input at once); the other forms only
+        // with every optional input given, the variant that has every input (optional ones have forms too)
         const variants = v.fn.params.some((p) => p.optional) ? [false, true] : [false];
         const formCount = Math.max(...v.fn.params.map((p) => p.forms?.length ?? 1));
-        for (const withOptional of variants) for (let k = 0; k < formCount; k++) {
+        for (const withOptional of variants) for (let k = 0; k < (withOptional === variants.at(-1) ? formCount : 1); k++) {
           guard(cx, (e) => tolerate(e) || ((withOptional || k > 0) && e instanceof AssertionFailure), () => {
             // every optional input given also means every input they replace absent
             const replaced = new Set(v.fn.params.flatMap((p) => (withOptional && p.replaces !== undefined ? [p.replaces] : [])));
