@@ -34,6 +34,7 @@ const ENTRY_OPTIONS = {
   config: { type: 'string', short: 'c' },
   set: { type: 'string', multiple: true },
   with: { type: 'string', multiple: true },
+  rank: { type: 'string', multiple: true },
 } as const;
 
 const PRECISION_NAMES = PRECISIONS.join(', ');
@@ -43,7 +44,9 @@ export const ENTRY_HELP = `  -e, --entry NAME     module to compile (e.g. BertMo
   -c, --config FILE    HF config.json whose values override the config's defaults
       --set KEY=VALUE  override one config field or entry argument (repeatable),
                        e.g. --set num_hidden_layers=2 --set add_pooling_layer=false
-      --with INPUT     include an optional input in the graph (repeatable), e.g. --with labels`;
+      --with INPUT     include an optional input in the graph (repeatable), e.g. --with labels
+      --rank INPUT=N   take an input in its declared form of rank N (repeatable),
+                       e.g. --rank attention_mask=3 for [B, S, S] masks, --rank head_mask=1 for [heads]`;
 
 function oneFile(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UserError(`expected exactly one ${what}, got ${positionals.length}`);
@@ -77,7 +80,13 @@ function entryOptions(values: Values, defaultConfig?: string) {
   if (!entry) throw new UserError('missing --entry NAME (the module to compile, e.g. --entry BertModel)');
   const inputs = (values['with'] as string[] | undefined) ?? [];
   const fn = (values['fn'] as string | undefined) ?? 'forward';
-  return { entry, fn, config, args, inputs, configLabel: configPath ?? '--set' };
+  const ranks: Record<string, number> = {};
+  for (const r of (values['rank'] as string[] | undefined) ?? []) {
+    const m = /^(\w+)=(\d+)$/.exec(r);
+    if (!m) throw new UserError(`--rank expects INPUT=N, e.g. --rank attention_mask=3, got '${r}'`);
+    ranks[m[1]!] = Number(m[2]);
+  }
+  return { entry, fn, config, args, inputs, ranks, configLabel: configPath ?? '--set' };
 }
 
 /** The graph of the entry named by --entry, with the source and AST it came from. */
@@ -88,7 +97,7 @@ function compileWithSource(file: string, values: Values, defaultConfig?: string)
   const modParams = program.decls.find((d) => d.kind === 'Module' && d.name === opts.entry);
   const argNames = new Set(modParams?.kind === 'Module' ? modParams.params.map((p) => p.name) : []);
   const args = Object.fromEntries(Object.entries(opts.args).filter(([k]) => argNames.has(k)));
-  const graph = compileGraph(src, { entry: opts.entry, fn: opts.fn, config: opts.config, args, inputs: opts.inputs, configLabel: opts.configLabel });
+  const graph = compileGraph(src, { entry: opts.entry, fn: opts.fn, config: opts.config, args, inputs: opts.inputs, ranks: opts.ranks, configLabel: opts.configLabel });
   return { graph, src, program };
 }
 
@@ -162,7 +171,7 @@ example:
 function buildCommand(file: string, values: Values, out: string): string {
   const q = (s: string): string => (/^[\w./=:@,+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   const parts = ['dslc build', q(file)];
-  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'target', 'fuse', 'tiles', 'precision']) {
+  for (const key of ['entry', 'fn', 'config', 'set', 'with', 'rank', 'target', 'fuse', 'tiles', 'precision']) {
     const v = values[key];
     for (const x of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) parts.push(`--${key}`, q(x));
   }

@@ -131,13 +131,24 @@ export interface FnMember {
 export interface FnParam {
   readonly kind: 'FnParam';
   readonly name: string;
+  /** The declared type; the first of `forms` when there are several. */
   readonly type: TensorType;
+  /**
+   * `attention_mask: i32[B, S] | i32[B, S, S]`: every form the parameter accepts, each of its own rank. A call
+   * takes the form of its argument's rank; an entry input takes the first unless the compile names another.
+   */
+  readonly forms?: readonly TensorType[];
   /** Scalar fill used when a caller omits the argument. */
   readonly default?: Expr;
   /** Valid integer range [lo, hi) of the values, checked at run time for entry inputs. */
   readonly range?: readonly [Expr, Expr];
   /** `labels: i32[B]?` — may be omitted (or `none`); the body tests `labels != none`. */
   readonly optional?: boolean;
+  /**
+   * `inputs_embeds: f32[B, S, H]? replaces input_ids` (an optional parameter): when given, the required parameter
+   * it names is not (it is none, and giving both is an error), as HF takes input_ids or inputs_embeds.
+   */
+  readonly replaces?: string;
   readonly span: Span;
 }
 

@@ -22,14 +22,42 @@ function isToken(e: CstElement): e is IToken {
 }
 
 /** Builds the AST of a whole `program` CST, collecting the diagnostics found on the way. */
-export function buildProgram(cst: CstNode, file: string): { program: A.Program; diagnostics: Diagnostic[] } {
-  const b = new Builder(file);
+export function buildProgram(cst: CstNode, file: string, source: string): { program: A.Program; diagnostics: Diagnostic[] } {
+  const b = new Builder(file, source);
   return { program: { kind: 'Program', file, decls: b.decls(cst) }, diagnostics: b.diagnostics };
+}
+
+/** Offsets where each line starts (chevrotain's line terminators: \n, \r\n and a lone \r). */
+function lineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10 || (c === 13 && source.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return starts;
 }
 
 class Builder {
   readonly diagnostics: Diagnostic[] = [];
-  constructor(readonly file: string) {}
+  private readonly starts: number[];
+  constructor(
+    readonly file: string,
+    source: string,
+  ) {
+    this.starts = lineStarts(source);
+  }
+
+  /** 1-based line and column of a character offset (by binary search over the line starts). */
+  private position(offset: number): [number, number] {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return [lo + 1, offset - this.starts[lo]! + 1];
+  }
 
   // ---- CST access ---------------------------------------------------------------------------------------------
   private all(n: CstNode, key: string): CstElement[] {
@@ -55,10 +83,14 @@ class Builder {
     if (c === undefined || isToken(c)) throw new Missing();
     return c;
   }
+  // The parser tracks only offsets (full line/column tracking on every CST node made parsing allocation-bound);
+  // spans are computed here, for the nodes that become AST nodes.
   private span(n: CstNode): A.Span {
     const l = n.location;
-    if (l === undefined || Number.isNaN(l.startOffset) || l.startLine === undefined || l.endLine === undefined) throw new Missing();
-    return { file: this.file, line: l.startLine, col: l.startColumn ?? 1, endLine: l.endLine, endCol: (l.endColumn ?? 0) + 1 };
+    if (l === undefined || Number.isNaN(l.startOffset) || l.endOffset === undefined || Number.isNaN(l.endOffset)) throw new Missing();
+    const [line, col] = this.position(l.startOffset);
+    const [endLine, endCol] = this.position(l.endOffset);
+    return { file: this.file, line, col, endLine, endCol: endCol + 1 };
   }
   private tspan(t: IToken): A.Span {
     return tokenSpan(t, this.file);
@@ -189,10 +221,12 @@ class Builder {
     const params = this.items(this.nodes(n, 'fnParam'), (p) => {
       const id = this.tok(p, 'Identifier');
       const type = this.tensorType(this.node(p, 'tensorType'));
-      const param: A.FnParam = { kind: 'FnParam', name: id.image, type, span: this.span(p) };
+      const others = this.nodes(p, 'tensorType').slice(1).map((t) => this.tensorType(t));
+      const param: A.FnParam = { kind: 'FnParam', name: id.image, type, span: this.span(p), ...(others.length > 0 && { forms: [type, ...others] }) };
       const range = this.has(p, 'lo') ? ([this.expr(this.node(p, 'lo')), this.expr(this.node(p, 'hi'))] as const) : undefined;
       const value = this.has(p, 'expr') ? this.expr(this.node(p, 'expr')) : undefined;
-      return { ...param, ...(range && { range }), ...(value && { default: value }), ...(this.has(p, 'Question') && { optional: true }) };
+      const replaces = this.tokens(p, 'replaced')[0]?.image;
+      return { ...param, ...(range && { range }), ...(value && { default: value }), ...(this.has(p, 'Question') && { optional: true }), ...(replaces && { replaces }) };
     });
     const ret = this.has(n, 'recordType') ? this.recordType(this.node(n, 'recordType')) : this.tensorType(this.node(n, 'tensorType'));
     const dims = this.tokens(n, 'dim').map((t) => t.image);

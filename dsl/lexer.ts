@@ -49,6 +49,7 @@ export const Not = keyword('not');
 export const True = keyword('true');
 export const False = keyword('false');
 export const None = keyword('none');
+export const Replaces = keyword('replaces');
 
 // The fraction needs a digit after the dot, so `0..n` lexes as `0`, `..`, `n`.
 export const NumberLiteral = token('NumberLiteral', /\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/, 'a number');
@@ -94,10 +95,11 @@ export const Pipe = token('Pipe', '|', "'|'");
 export const Question = token('Question', '?', "'?'");
 // Last, so it only takes what nothing else lexes. Keeping such a character as a token (instead of dropping it as a
 // lexer error) lets the parser re-sync around it: `b: int = $` then stays one error instead of swallowing the next
-// field as the default value.
-export const BadChar = token('BadChar', /[^]/, 'an unexpected character');
+// field as the default value. A range, not the complement `[^]`: chevrotain cannot index a complement by first
+// character, and without that index it tries every pattern at every character (lexing took twice as long).
+export const BadChar = token('BadChar', /[\u0000-\uffff]/, 'an unexpected character');
 
-const keywords = [Config, Module, Param, Sub, Let, Fn, If, Else, For, In, Return, Assert, And, Or, Not, True, False, None];
+const keywords = [Config, Module, Param, Sub, Let, Fn, If, Else, For, In, Return, Assert, And, Or, Not, True, False, None, Replaces];
 
 /** Every token type, in lexing priority order; the parser is built from the same list. */
 export const allTokens: TokenType[] = [
@@ -106,7 +108,7 @@ export const allTokens: TokenType[] = [
   Slash, Percent, LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, At, Pipe, Question, BadChar,
 ];
 
-const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: false });
+const lexer = new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true });
 
 /** The span of one token; chevrotain's end column is inclusive, ours is exclusive. */
 export function tokenSpan(t: IToken, file: string): Span {

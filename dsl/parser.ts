@@ -48,7 +48,7 @@ type Rule = ParserMethod<[], CstNode>;
 /** The grammar; see the header for the one decision LL(k) cannot make (the conditional expression's `if`). */
 class DslParser extends CstParser {
   constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'full', maxLookahead: 3, errorMessageProvider });
+    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: 'onlyOffset', maxLookahead: 3, errorMessageProvider });
     this.performSelfAnalysis();
   }
 
@@ -138,11 +138,15 @@ class DslParser extends CstParser {
   fnParam = this.RULE('fnParam', () => {
     this.nameColon('parameter');
     this.SUBRULE(this.tensorType);
+    // `i32[B, S] | i32[B, S, S]`: the forms (of different ranks) a parameter accepts
+    this.MANY(() => this.seq(() => this.CONSUME(T.Pipe), () => this.SUBRULE2(this.tensorType)));
     this.OPTION3(() => this.CONSUME(T.Question));
     const dotDot = () => this.CONSUME(T.DotDot, msg("expected '..' between the bounds of the range"));
     const range = () => this.seq(() => this.SUBRULE(this.expr, { LABEL: 'lo' }), dotDot, () => this.SUBRULE2(this.expr, { LABEL: 'hi' }));
     this.OPTION(() => this.seq(() => this.CONSUME(T.In), range));
     this.OPTION2(() => this.initializer());
+    // `inputs_embeds: f32[B, S, H]? replaces input_ids`: given, it stands in for that input (then none)
+    this.OPTION4(() => this.seq(() => this.CONSUME(T.Replaces), () => this.CONSUME2(T.Identifier, { LABEL: 'replaced', ERR_MSG: "expected the name of the input it replaces after 'replaces'" })));
   });
 
   ifMember = this.RULE('ifMember', () => {
@@ -424,7 +428,7 @@ export function parse(source: string, file: string): { program: Program; diagnos
     return { program: emptyProgram(file), diagnostics: [...lexed.diagnostics, d] };
   }
   try {
-    return parseTokens(lexed, file);
+    return parseTokens(lexed, file, source);
   } catch (e) {
     if (!isStackOverflow(e)) throw e;
     shared = undefined; // the parser's state is unknown after an overflow: build a fresh one next time
@@ -434,7 +438,7 @@ export function parse(source: string, file: string): { program: Program; diagnos
   }
 }
 
-function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string): { program: Program; diagnostics: Diagnostic[] } {
+function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string, source: string): { program: Program; diagnostics: Diagnostic[] } {
   shared ??= new DslParser();
   shared.input = lexed.tokens;
   const cst = shared.program();
@@ -446,7 +450,7 @@ function parseTokens(lexed: ReturnType<typeof T.tokenize>, file: string): { prog
     const [message = '', hint] = e.message.split('\n');
     return T.diagnosticAt(e.token, lexed.tokens, file, `${message}, found ${T.describeToken(e.token)}`, hint);
   });
-  const { program, diagnostics } = buildProgram(cst, file);
+  const { program, diagnostics } = buildProgram(cst, file, source);
   const all = [...lexed.diagnostics, ...syntax, ...diagnostics];
   return { program, diagnostics: all.sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col) };
 }

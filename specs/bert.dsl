@@ -256,6 +256,7 @@ module BertLayer(c: BertConfig) {
 # hidden_states stacks the embeddings' output and every layer's ([L + 1, B, S, H]); attentions stacks every
 # layer's probabilities ([L, B, heads, S, T]) — HF's tuples as one tensor each, returned when the config asks.
 # past_key_values stacks every layer's keys and values ([L, 2, B, heads, T, head_size]) for the next decoding step.
+# With 0 layers the stacks have a 0 dim, as HF's tuples are empty.
 module BertEncoder(c: BertConfig) {
   let L = c.num_hidden_layers
   let heads = c.num_attention_heads
@@ -290,9 +291,9 @@ module BertEncoder(c: BertConfig) {
     return {
       last_hidden_state: h,
       hidden_states: stack(states, 0) if c.output_hidden_states else none,
-      attentions: stack(probs, 0) if c.output_attentions else none,
-      cross_attentions: stack(cross, 0) if c.output_attentions and encoder_states != none else none,
-      past_key_values: stack(kv, 0) if c.is_decoder and c.use_cache else none,
+      attentions: stack(probs, 0, item=[B, heads, S, S]) if c.output_attentions else none,
+      cross_attentions: stack(cross, 0, item=[B, heads, S, T]) if c.output_attentions and encoder_states != none else none,
+      past_key_values: stack(kv, 0, item=[2, B, heads, S, head_size]) if c.is_decoder and c.use_cache else none,
     }
   }
 
@@ -326,9 +327,9 @@ module BertEncoder(c: BertConfig) {
     return {
       last_hidden_state: h,
       hidden_states: stack(states, 0) if c.output_hidden_states else none,
-      attentions: stack(probs, 0) if c.output_attentions else none,
-      cross_attentions: stack(cross, 0) if c.output_attentions and encoder_states != none else none,
-      past_key_values: stack(kv, 0),
+      attentions: stack(probs, 0, item=[B, heads, S, P + S]) if c.output_attentions else none,
+      cross_attentions: stack(cross, 0, item=[B, heads, S, T]) if c.output_attentions and encoder_states != none else none,
+      past_key_values: stack(kv, 0, item=[2, B, heads, P + S, head_size]),
     }
   }
 }
@@ -352,9 +353,13 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
     sub pooler: BertPooler(c) @ "pooler"
   }
 
-  # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min over the T keys, made causal for decoders
-  # (a key is visible up to the query's own position; `positions` are the queries' positions among the keys).
-  fn self_mask[B, S, T](attention_mask: i32[B, T], positions: i32[S]) -> f32[B, 1, S, T] {
+  # HF's get_extended_attention_mask: (1 - mask) * finfo(f32).min over the T keys. A [B, T] mask is padding, made
+  # causal for decoders (a key is visible up to the query's own position; `positions` are the queries' positions
+  # among the keys); a [B, S, T] mask gives each query its own keys and is taken as it is, as HF does.
+  fn self_mask[B, S, T](attention_mask: i32[B, T] | i32[B, S, T], positions: i32[S]) -> f32[B, 1, S, T] {
+    if rank(attention_mask) == 3 {
+      return (1.0 - reshape(cast(attention_mask, f32), [B, 1, S, T])) * min_value(f32)
+    }
     let keep = reshape(cast(attention_mask, f32), [B, 1, 1, T])
     if c.is_decoder {
       keep = keep * cast(unsqueeze(arange(T), 0) <= unsqueeze(positions, 1), f32)
@@ -362,13 +367,26 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
     return expand((1.0 - keep) * min_value(f32), [B, 1, S, T])
   }
 
-  # HF's invert_attention_mask for the encoder's states; all visible when no mask is given
-  fn cross_mask[B, S, T](encoder_states: f32[B, T, c.hidden_size]?, encoder_attention_mask: i32[B, T]?, like: f32[B, S, c.hidden_size]) -> f32[B, 1, S, T]? {
+  # HF's invert_attention_mask for the encoder's states ([B, T] or per query [B, S, T]); all visible when no mask
+  # is given
+  fn cross_mask[B, S, T](encoder_states: f32[B, T, c.hidden_size]?, encoder_attention_mask: i32[B, T] | i32[B, S, T]?, like: f32[B, S, c.hidden_size]) -> f32[B, 1, S, T]? {
     if encoder_states == none {
       return none
     }
-    let keep = cast(encoder_attention_mask, f32) if encoder_attention_mask != none else ones([B, T])
-    return expand(reshape((1.0 - keep) * min_value(f32), [B, 1, 1, T]), [B, 1, S, T])
+    let keep = ones([B, 1, 1, T])
+    if encoder_attention_mask != none {
+      let rows = [B, 1, 1, T] if rank(encoder_attention_mask) == 2 else [B, 1, S, T]
+      keep = reshape(cast(encoder_attention_mask, f32), rows)
+    }
+    return expand((1.0 - keep) * min_value(f32), [B, 1, S, T])
+  }
+
+  # HF's get_head_mask: a [heads] mask applies to every layer
+  fn layer_head_mask(head_mask: f32[L, heads] | f32[heads]?) -> f32[L, heads]? {
+    if head_mask == none {
+      return none
+    }
+    return head_mask if rank(head_mask) == 2 else expand(unsqueeze(head_mask, 0), [L, heads])
   }
 
   fn finish[B, S](out_last: f32[B, S, c.hidden_size]) -> f32[B, c.hidden_size]? {
@@ -377,12 +395,13 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
 
   fn forward[B, S, T](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -391,37 +410,17 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
       cross_attentions: f32[L, B, heads, S, T]?,
       past_key_values: f32[L, 2, B, heads, S, head_size]?,
   ) {
-    let h = embeddings(input_ids, token_type_ids, position_ids)
-    return run(h, attention_mask, head_mask, encoder_hidden_states, encoder_attention_mask)
-  }
-
-  # HF's BertModel(inputs_embeds=...): vectors in place of token ids
-  fn forward_embeds[B, S, T](
-      inputs_embeds: f32[B, S, c.hidden_size],
-      attention_mask: i32[B, S] in 0..2 = 1,
-      token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-      position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads]?,
-      encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
-  ) -> (
-      last_hidden_state: f32[B, S, c.hidden_size],
-      pooler_output: f32[B, c.hidden_size]?,
-      hidden_states: f32[L + 1, B, S, c.hidden_size]?,
-      attentions: f32[L, B, heads, S, S]?,
-      cross_attentions: f32[L, B, heads, S, T]?,
-      past_key_values: f32[L, 2, B, heads, S, head_size]?,
-  ) {
-    let h = embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
+    # HF's inputs_embeds: the caller's vectors stand in for the word embeddings
+    let h = embeddings(input_ids, token_type_ids, position_ids) if inputs_embeds == none else embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
     return run(h, attention_mask, head_mask, encoder_hidden_states, encoder_attention_mask)
   }
 
   fn run[B, S, T](
       h: f32[B, S, c.hidden_size],
-      attention_mask: i32[B, S],
-      head_mask: f32[L, heads]?,
+      attention_mask: i32[B, S] | i32[B, S, S],
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]?,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]?,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -432,7 +431,7 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   ) {
     assert S <= c.max_position_embeddings, "sequence is longer than max_position_embeddings"
     let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
-    let out = encoder(h, self_mask(attention_mask, arange(S)), head_mask, encoder_hidden_states, cross)
+    let out = encoder(h, self_mask(attention_mask, arange(S)), layer_head_mask(head_mask), encoder_hidden_states, cross)
     return {
       last_hidden_state: out.last_hidden_state,
       pooler_output: finish(out.last_hidden_state),
@@ -448,11 +447,12 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   fn decode[B, S, P, T](
       past_key_values: f32[L, 2, B, heads, P, head_size],
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, P + S] in 0..2 = 1,
+      attention_mask: i32[B, P + S] | i32[B, S, P + S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       last_hidden_state: f32[B, S, c.hidden_size],
       pooler_output: f32[B, c.hidden_size]?,
@@ -463,9 +463,10 @@ module BertModel(c: BertConfig, add_pooling_layer: bool = true) {
   ) {
     assert P + S <= c.max_position_embeddings, "cached and new tokens are longer than max_position_embeddings"
     let positions = slice(arange(P + S), 0, P, P + S)
-    let h = embeddings(input_ids, token_type_ids, expand(unsqueeze(positions, 0), [B, S]))
+    let position_ids = expand(unsqueeze(positions, 0), [B, S])
+    let h = embeddings(input_ids, token_type_ids, position_ids) if inputs_embeds == none else embeddings.from_embeds(inputs_embeds, token_type_ids, position_ids)
     let cross = cross_mask(encoder_hidden_states, encoder_attention_mask, h)
-    let out = encoder.forward_cached(h, past_key_values, self_mask(attention_mask, positions), head_mask, encoder_hidden_states, cross)
+    let out = encoder.forward_cached(h, past_key_values, self_mask(attention_mask, positions), layer_head_mask(head_mask), encoder_hidden_states, cross)
     return {
       last_hidden_state: out.last_hidden_state,
       pooler_output: finish(out.last_hidden_state),
@@ -531,12 +532,13 @@ module BertForPreTraining(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
       next_sentence_label: i32[B]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       prediction_logits: f32[B, S, c.vocab_size],
@@ -544,7 +546,7 @@ module BertForPreTraining(c: BertConfig) {
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
     let nsp = seq_relationship(out.pooler_output)
     let both = labels != none and next_sentence_label != none
@@ -564,18 +566,19 @@ module BertForMaskedLM(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.vocab_size],
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
     return {
       loss: cross_entropy(reshape(logits, [B * S, c.vocab_size]), reshape(labels, [B * S])) if labels != none else none,
@@ -601,13 +604,14 @@ module BertLMHeadModel(c: BertConfig) {
 
   fn forward[B, S, T](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
       labels: i32[B, S]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.vocab_size],
@@ -616,7 +620,7 @@ module BertLMHeadModel(c: BertConfig) {
       attentions: f32[L, B, heads, S, S]?,
       cross_attentions: f32[L, B, heads, S, T]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, encoder_hidden_states, encoder_attention_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, encoder_hidden_states, encoder_attention_mask, inputs_embeds)
     let logits = predictions(out.last_hidden_state, bert.embeddings.word_embeddings)
     return {
       loss: shifted_loss(logits, labels) if labels != none else none,
@@ -632,11 +636,12 @@ module BertLMHeadModel(c: BertConfig) {
   fn decode[B, S, P, T](
       past_key_values: f32[L, 2, B, heads, P, head_size],
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, P + S] in 0..2 = 1,
+      attention_mask: i32[B, P + S] | i32[B, S, P + S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
-      head_mask: f32[L, heads]?,
+      head_mask: f32[L, heads] | f32[heads]?,
       encoder_hidden_states: f32[B, T, c.hidden_size]?,
-      encoder_attention_mask: i32[B, T]? in 0..2,
+      encoder_attention_mask: i32[B, T] | i32[B, S, T]? in 0..2,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       logits: f32[B, S, c.vocab_size],
       past_key_values: f32[L, 2, B, heads, P + S, head_size],
@@ -644,7 +649,7 @@ module BertLMHeadModel(c: BertConfig) {
       attentions: f32[L, B, heads, S, P + S]?,
       cross_attentions: f32[L, B, heads, S, T]?,
   ) {
-    let out = bert.decode(past_key_values, input_ids, attention_mask, token_type_ids, head_mask, encoder_hidden_states, encoder_attention_mask)
+    let out = bert.decode(past_key_values, input_ids, attention_mask, token_type_ids, head_mask, encoder_hidden_states, encoder_attention_mask, inputs_embeds)
     return {
       logits: predictions(out.last_hidden_state, bert.embeddings.word_embeddings),
       past_key_values: out.past_key_values,
@@ -661,18 +666,19 @@ module BertForNextSentencePrediction(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, 2],
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = seq_relationship(out.pooler_output)
     return {
       loss: cross_entropy(logits, labels) if labels != none else none,
@@ -691,31 +697,39 @@ module BertForSequenceClassification(c: BertConfig) {
   sub losses: Losses() @ ""
   let problem = c.problem_type if c.problem_type != none else ("regression" if c.num_labels == 1 else "single_label_classification")
 
-  fn run[B, S](input_ids: i32[B, S], attention_mask: i32[B, S], token_type_ids: i32[B, S], position_ids: i32[B, S]?, head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?)
+  fn run[B, S](
+      input_ids: i32[B, S],
+      attention_mask: i32[B, S] | i32[B, S, S],
+      token_type_ids: i32[B, S],
+      position_ids: i32[B, S]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
+  )
       -> (
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
       ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     return { logits: classifier(out.pooler_output), hidden_states: out.hidden_states, attentions: out.attentions }
   }
 
   if problem == "single_label_classification" {
     fn forward[B, S](
         input_ids: i32[B, S] in 0..c.vocab_size,
-        attention_mask: i32[B, S] in 0..2 = 1,
+        attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
         token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: i32[B]?,
+        inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
     ) -> (
         loss: f32[]?,
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
     ) {
-      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds)
       return {
         loss: cross_entropy(out.logits, labels) if labels != none else none,
         logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions,
@@ -724,18 +738,19 @@ module BertForSequenceClassification(c: BertConfig) {
   } else if problem == "regression" and c.num_labels == 1 {
     fn forward[B, S](
         input_ids: i32[B, S] in 0..c.vocab_size,
-        attention_mask: i32[B, S] in 0..2 = 1,
+        attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
         token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: f32[B]?,
+        inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
     ) -> (
         loss: f32[]?,
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
     ) {
-      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds)
       return {
         loss: losses.mse(reshape(out.logits, [B]), labels) if labels != none else none,
         logits: out.logits, hidden_states: out.hidden_states, attentions: out.attentions,
@@ -745,18 +760,19 @@ module BertForSequenceClassification(c: BertConfig) {
     # regression over several outputs, or multi-label classification: float labels [B, num_labels]
     fn forward[B, S](
         input_ids: i32[B, S] in 0..c.vocab_size,
-        attention_mask: i32[B, S] in 0..2 = 1,
+        attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
         token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
         position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-        head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+        head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
         labels: f32[B, c.num_labels]?,
+        inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
     ) -> (
         loss: f32[]?,
         logits: f32[B, c.num_labels],
         hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
         attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
     ) {
-      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+      let out = run(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds)
       let loss = none
       if labels != none {
         loss = losses.mse(out.logits, labels) if problem == "regression" else losses.bce_with_logits(out.logits, labels)
@@ -776,8 +792,9 @@ module BertForMultipleChoice(c: BertConfig) {
       attention_mask: i32[B, C, S] in 0..2 = 1,
       token_type_ids: i32[B, C, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, C, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B]?,
+      inputs_embeds: f32[B, C, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, C],
@@ -786,7 +803,9 @@ module BertForMultipleChoice(c: BertConfig) {
   ) {
     let flat = [B * C, S]
     let positions = reshape(position_ids, flat) if position_ids != none else none
-    let out = bert(reshape(input_ids, flat), reshape(attention_mask, flat), reshape(token_type_ids, flat), positions, head_mask)
+    let ids = reshape(input_ids, flat) if input_ids != none else none
+    let embeds = reshape(inputs_embeds, [B * C, S, c.hidden_size]) if inputs_embeds != none else none
+    let out = bert(ids, reshape(attention_mask, flat), reshape(token_type_ids, flat), positions, head_mask, inputs_embeds=embeds)
     let logits = reshape(classifier(out.pooler_output), [B, C])
     return {
       loss: cross_entropy(logits, labels) if labels != none else none,
@@ -803,18 +822,19 @@ module BertForTokenClassification(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       labels: i32[B, S]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       logits: f32[B, S, c.num_labels],
       hidden_states: f32[c.num_hidden_layers + 1, B, S, c.hidden_size]?,
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = classifier(out.last_hidden_state)
     return {
       loss: cross_entropy(reshape(logits, [B * S, c.num_labels]), reshape(labels, [B * S])) if labels != none else none,
@@ -832,12 +852,13 @@ module BertForQuestionAnswering(c: BertConfig) {
 
   fn forward[B, S](
       input_ids: i32[B, S] in 0..c.vocab_size,
-      attention_mask: i32[B, S] in 0..2 = 1,
+      attention_mask: i32[B, S] | i32[B, S, S] in 0..2 = 1,
       token_type_ids: i32[B, S] in 0..c.type_vocab_size = 0,
       position_ids: i32[B, S]? in 0..c.max_position_embeddings,
-      head_mask: f32[c.num_hidden_layers, c.num_attention_heads]?,
+      head_mask: f32[c.num_hidden_layers, c.num_attention_heads] | f32[c.num_attention_heads]?,
       start_positions: i32[B]?,
       end_positions: i32[B]?,
+      inputs_embeds: f32[B, S, c.hidden_size]? replaces input_ids,
   ) -> (
       loss: f32[]?,
       start_logits: f32[B, S],
@@ -846,7 +867,7 @@ module BertForQuestionAnswering(c: BertConfig) {
       attentions: f32[c.num_hidden_layers, B, c.num_attention_heads, S, S]?,
   ) {
     assert c.num_labels == 2, "question answering needs num_labels = 2 (start and end)"
-    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask)
+    let out = bert(input_ids, attention_mask, token_type_ids, position_ids, head_mask, inputs_embeds=inputs_embeds)
     let logits = qa_outputs(out.last_hidden_state)
     let start = select(logits, 2, 0)
     let end = select(logits, 2, 1)

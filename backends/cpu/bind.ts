@@ -6,7 +6,7 @@
  */
 import { UserError } from '../../dsl/errors.ts';
 import { type Dim, dimConst, dimEval, dimSymbols, dimToString, shapeToString } from '../../compiler/ir/dim.ts';
-import { isFloat } from '../../compiler/ir/ops.ts';
+import { type DType, isFloat } from '../../compiler/ir/ops.ts';
 import type { Graph, InputArg, Node, ParamArg } from '../../compiler/ir/graph.ts';
 import { formatShape, isStorageOf, sizeOf, storageOf, unravelIndex, type HostTensor } from '../tensor.ts';
 import { roundStorage } from './precision.ts';
@@ -41,6 +41,12 @@ const inputName = (node: Node): string => (node.arg as unknown as InputArg).name
 
 /** "a Float32Array", "an Int32Array". */
 const aName = (name: string): string => (/^[AEIOU]/.test(name) ? `an ${name}` : `a ${name}`);
+
+/** An input whose data a backend holds already (its own earlier output): only its dtype and shape are given. */
+export interface ShapeOnly {
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+}
 
 function checkTensor(name: string, node: Node, t: HostTensor): void {
   if (typeof t !== 'object' || t === null || !Array.isArray(t.shape) || !ArrayBuffer.isView(t.data)) {
@@ -81,16 +87,29 @@ function checkValues(name: string, node: Node, t: HostTensor): void {
  * Validates the inputs, binds the graph's symbols from their shapes, checks the constraints and fills omitted
  * inputs that have a fill value. Returns the symbol values and each input node's tensor (keyed by node id).
  */
-export function bindInputs(graph: Graph, inputs: Readonly<Record<string, HostTensor>>): { env: Env; values: Map<number, HostTensor> } {
+export function bindInputs(
+  graph: Graph,
+  inputs: Readonly<Record<string, HostTensor>>,
+  resident: Readonly<Record<string, ShapeOnly>> = {},
+): { env: Env; values: Map<number, HostTensor> } {
   const known = new Set(graph.inputs.map(inputName));
-  for (const name of Object.keys(inputs)) {
+  for (const name of [...Object.keys(inputs), ...Object.keys(resident)]) {
     if (!known.has(name)) throw new UserError(`unknown input "${name}" (inputs are: ${[...known].join(', ')})`);
   }
   const given: [Node, HostTensor][] = [];
+  const shapeOnly = new Set<number>();
   for (const node of graph.inputs) {
     const name = inputName(node);
+    const onDevice = resident[name];
     const t = inputs[name];
-    if (t !== undefined) {
+    if (onDevice !== undefined) {
+      // data already on the device: its dtype and rank are checked here, its shape below with the others
+      if (onDevice.dtype !== node.dtype || onDevice.shape.length !== node.shape.length) {
+        throw new UserError(`input "${name}" is ${onDevice.dtype}${formatShape(onDevice.shape)} on the device but ${node.dtype}${shapeToString(node.shape)} is expected`);
+      }
+      given.push([node, { dtype: onDevice.dtype, shape: [...onDevice.shape], data: new (storageOf(node.dtype))(0) }]);
+      shapeOnly.add(node.id);
+    } else if (t !== undefined) {
       checkTensor(name, node, t);
       given.push([node, t]);
     } else if ((node.arg as unknown as InputArg).fill === undefined) {
@@ -135,6 +154,10 @@ export function bindInputs(graph: Graph, inputs: Readonly<Record<string, HostTen
   const values = new Map<number, HostTensor>();
   for (const [node, t] of given) {
     const name = inputName(node);
+    if (shapeOnly.has(node.id)) {
+      values.set(node.id, t);
+      continue;
+    }
     checkValues(name, node, t);
     let data = t.data;
     if (node.dtype === 'f16' || node.dtype === 'bf16') {

@@ -5,7 +5,7 @@
  * (`ACT2FN`) are mapped here so a config string like `hidden_act = "gelu_new"` selects an op.
  */
 import type { Span } from '../../dsl/ast.ts';
-import { type Dim, dimAdd, dimConst, dimValue } from '../ir/dim.ts';
+import { type Dim, dimAdd, dimConst, dimEq, dimToString, dimValue } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import { type DType, isFloat, Op } from '../ir/ops.ts';
 import type { Elaboration } from './context.ts';
@@ -198,9 +198,20 @@ const BUILTINS: Record<string, [params: string[], fn: Builtin]> = {
   }],
   slice: [['x', 'axis', 'start', 'end'], (cx, a) => tensorValue(T.slice(cx, a.span, a.tensor('x'), a.int('axis'), a.dim('start'), a.dim('end')))],
   concat: [['xs', 'axis'], (cx, a) => tensorValue(T.concat(cx, a.span, a.tensors('xs'), a.int('axis')))],
-  stack: [['xs', 'axis'], (cx, a) => {
+  // `item` (each element's shape, and `dtype`) lets a list that may be empty stack to a tensor with a 0 dim, as
+  // HF's per-layer tuples are empty for a model of 0 layers
+  stack: [['xs', 'axis', 'item', 'dtype'], (cx, a) => {
     const xs = a.tensors('xs');
-    if (xs.length === 0) cx.fail(a.span, 'stack needs at least one tensor');
+    const item = a.get('item') ? fixed(a.dims('item')) : undefined;
+    if (item) {
+      const bad = xs.find((x) => x.shape.length !== item.length || x.shape.some((d, i) => !dimEq(d, item[i]!)));
+      if (bad) cx.fail(a.need('item').span, `stack's item shape [${item.map(dimToString).join(', ')}] differs from an element's [${bad.shape.map(dimToString).join(', ')}]`);
+      if (xs.length === 0) {
+        const axis = T.axisOf(cx, a.span, a.int('axis', 0), item.length + 1);
+        return tensorValue(T.constant(cx, a.span, 0, a.dtype('dtype', 'f32'), [...item.slice(0, axis), dimConst(0), ...item.slice(axis)]));
+      }
+    }
+    if (xs.length === 0) cx.fail(a.span, 'stack needs at least one tensor', "or the elements' shape: stack(xs, axis, item=[...])");
     const axis = T.axisOf(cx, a.span, a.int('axis', 0), xs[0]!.shape.length + 1);
     const up = xs.map((x) => T.reshape(cx, a.span, x, [...x.shape.slice(0, axis), dimConst(1), ...x.shape.slice(axis)]));
     return tensorValue(T.concat(cx, a.span, up, axis));
@@ -240,6 +251,8 @@ const BUILTINS: Record<string, [params: string[], fn: Builtin]> = {
     if (!op) cx.fail(a.need('name').span, `unknown activation "${name}"`, `known: ${Object.keys(ACTIVATIONS).join(', ')}`);
     return tensorValue(T.unary(cx, a.span, op, a.tensor('x')));
   }],
+  // a compile-time int: lets a function taking several forms of a tensor (`i32[B, S] | i32[B, S, S]`) branch on it
+  rank: [['x'], (_cx, a) => ({ kind: 'int', dim: dimConst(a.tensor('x').shape.length) })],
   size: [['x', 'axis'], (cx, a) => {
     const x = a.tensor('x');
     return { kind: 'int', dim: x.shape[T.axisOf(cx, a.span, a.int('axis'), x.shape.length)]! };

@@ -27,6 +27,10 @@ function fromJson(t: ScalarType, key: string, raw: unknown, label: string): Valu
     throw new UserError(`${label}: field "${key}" ${why}, got ${shown(raw)}`);
   };
   if (raw === null) return t.optional ? NONE : bad('must not be null');
+  // JSON has no infinities: JSON.parse returns one only for a literal beyond a double's range (1e400)
+  if (typeof raw === 'number' && !Number.isFinite(raw)) {
+    throw new UserError(`${label}: field "${key}" holds a number that overflows a double (beyond ±1.8e308)`);
+  }
   switch (t.name) {
     case 'int':
       return typeof raw === 'number' && Number.isSafeInteger(raw) ? intValue(raw) : bad('must be an integer below 2^53');

@@ -2,7 +2,7 @@
  * Entry points of elaboration: `elaborate` builds the graph of one module's function for one config; `checkProgram`
  * type-checks every function of every module on symbolic inputs and the config variants that reach every branch.
  */
-import type { FnMember, ModuleDecl, Program } from '../../dsl/ast.ts';
+import type { FnMember, ModuleDecl, Program, TensorType } from '../../dsl/ast.ts';
 import { CompileError, type Diagnostic, DiagnosticError } from '../../dsl/diagnostics.ts';
 import { UserError } from '../../dsl/errors.ts';
 import { dimSym, dimSymbols, dimValue } from '../ir/dim.ts';
@@ -11,7 +11,7 @@ import { Op } from '../ir/ops.ts';
 import { AssertionFailure, closest, Elaboration, isStackOverflow, PoisonAbort, TooManyErrors } from './context.ts';
 import { configValue, configVariants, type PlainConfig } from './config.ts';
 import { Scope, evalExpr } from './evaluate.ts';
-import { callFn, checkScalar, constantExpr, instantiate, tensorShape } from './modules.ts';
+import { callFn, checkScalar, constantExpr, entryForm, instantiate, paramForms, tensorShape } from './modules.ts';
 import * as T from './tensor-ops.ts';
 import { describe, intValue, type ModuleInstance, toPlain, type Value } from './values.ts';
 
@@ -28,6 +28,11 @@ export interface ElaborateOptions {
   readonly configLabel?: string;
   /** Optional inputs (`labels: i32[B]?`) the caller will provide; the others are absent from the graph. */
   readonly inputs?: readonly string[];
+  /**
+   * Inputs given in another of their declared forms, by rank: `{ attention_mask: 3 }` compiles
+   * `attention_mask: i32[B, S] | i32[B, S, S]` for [B, S, S] masks. The others take their first form.
+   */
+  readonly ranks?: Readonly<Record<string, number>>;
 }
 
 /** Builds the graph IR of `entry.fn` for one config; throws CompileError listing every diagnostic. */
@@ -64,8 +69,13 @@ export function elaborate(program: Program, source: string, opts: ElaborateOptio
       const p = fn.params.find((q) => q.name === name);
       if (!p?.optional) throw new UserError(`${decl.name}.${fnName} has no optional input '${name}'; optional inputs: ${fn.params.filter((q) => q.optional).map((q) => q.name).join(', ') || 'none'}`);
     }
-    const wanted = (p: FnMember['params'][number]) => !p.optional || (opts.inputs ?? []).includes(p.name);
-    inputs = entryInputs(cx, inst, fn, wanted);
+    for (const name of Object.keys(opts.ranks ?? {})) {
+      if (!fn.params.some((q) => q.name === name)) throw new UserError(`${decl.name}.${fnName} has no input '${name}'; inputs: ${fn.params.map((q) => q.name).join(', ')}`);
+    }
+    const given = (p: Param) => (opts.inputs ?? []).includes(p.name);
+    const replaced = new Set(fn.params.filter((p) => p.replaces !== undefined && given(p)).map((p) => p.replaces));
+    const wanted = (p: Param) => (!p.optional && !replaced.has(p.name)) || given(p);
+    inputs = entryInputs(cx, inst, fn, wanted, (p) => entryForm(cx, p, opts.ranks?.[p.name]));
     const named = new Map(fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: fn.span }]));
     result = callFn(cx, fnValue, { span: fn.span, positional: [], named });
   } catch (e) {
@@ -113,8 +123,10 @@ function entryArgs(cx: Elaboration, decl: ModuleDecl, opts: ElaborateOptions): M
   return args;
 }
 
-/** Input nodes for a function's parameters: signature dims become graph symbols. */
-function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember, wanted: (p: FnMember['params'][number]) => boolean = () => true): Node[] {
+type Param = FnMember['params'][number];
+
+/** Input nodes for a function's parameters (each in the form `form` picks): signature dims become graph symbols. */
+function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember, wanted: (p: Param) => boolean, form: (p: Param) => TensorType): Node[] {
   const scope = new Scope(inst);
   const spreads = new Set(fn.params.flatMap((p) => p.type.dims.flatMap((d) => (d.kind === 'Spread' ? [d.name] : []))));
   for (const d of fn.dims) {
@@ -123,7 +135,8 @@ function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember, wanted
     scope.define(cx, fn.span, d, spreads.has(d) ? { kind: 'list', items: [dim] } : dim);
   }
   return fn.params.filter(wanted).map((p) => {
-    const shape = tensorShape(cx, scope, p.type);
+    const type = form(p);
+    const shape = tensorShape(cx, scope, type);
     const arg: { name: string; fill?: number; range?: [number, number] } = { name: p.name };
     if (p.default) {
       const f = evalExpr(cx, scope, p.default);
@@ -138,7 +151,7 @@ function entryInputs(cx: Elaboration, inst: ModuleInstance, fn: FnMember, wanted
       if (l === undefined || h === undefined) cx.fail(p.span, `the range of '${p.name}' must have known integer bounds`);
       arg.range = [l, h];
     }
-    return T.make(cx, p.span, Op.Input, p.type.dtype as 'f32', shape, [], arg satisfies InputArg);
+    return T.make(cx, p.span, Op.Input, type.dtype as 'f32', shape, [], arg satisfies InputArg);
   });
 }
 
@@ -179,12 +192,18 @@ function checkModules(cx: Elaboration, program: Program): void {
       if (!inst) continue;
       for (const v of inst.env.values()) {
         if (v.kind !== 'fn' || v.inst !== inst) continue;
-        // with every optional input given, and with none of them: both sides of each `x != none` get checked
+        // with every optional input given, and with none of them: both sides of each `x != none` get checked; and
+        // each input with several forms in each of them (form k of every such input at once); the other forms only
+        // with every optional input given, the variant that has every input (optional ones have forms too)
         const variants = v.fn.params.some((p) => p.optional) ? [false, true] : [false];
-        for (const withOptional of variants) {
-          guard(cx, (e) => tolerate(e) || (withOptional && e instanceof AssertionFailure), () => {
-            const wanted = (p: FnMember['params'][number]) => withOptional || !p.optional;
-            const inputs = entryInputs(cx, inst, v.fn, wanted);
+        const formCount = Math.max(...v.fn.params.map((p) => p.forms?.length ?? 1));
+        for (const withOptional of variants) for (let k = 0; k < (withOptional === variants.at(-1) ? formCount : 1); k++) {
+          guard(cx, (e) => tolerate(e) || ((withOptional || k > 0) && e instanceof AssertionFailure), () => {
+            // every optional input given also means every input they replace absent
+            const replaced = new Set(v.fn.params.flatMap((p) => (withOptional && p.replaces !== undefined ? [p.replaces] : [])));
+            const wanted = (p: Param) => (withOptional || !p.optional) && !replaced.has(p.name);
+            const form = (p: Param) => paramForms(cx, p)[Math.min(k, (p.forms?.length ?? 1) - 1)]!;
+            const inputs = entryInputs(cx, inst, v.fn, wanted, form);
             const named = new Map(v.fn.params.filter(wanted).map((p, i) => [p.name, { value: { kind: 'tensor', node: inputs[i]! } as Value, span: v.fn.span }]));
             callFn(cx, v, { span: v.fn.span, positional: [], named });
           });

@@ -2,7 +2,8 @@
  * Modules and functions: instantiating a module tree for one config (parameters become graph leaves named by their
  * checkpoint path) and calling a module's function with its signature checked on the way in and out.
  */
-import type { Expr, FnMember, Member, ModuleDecl, ModuleParam, RecordType, ScalarType, Span, TensorType } from '../../dsl/ast.ts';
+import type { Expr, FnMember, FnParam, Member, ModuleDecl, ModuleParam, RecordType, ScalarType, Span, TensorType } from '../../dsl/ast.ts';
+import { UserError } from '../../dsl/errors.ts';
 import { DiagnosticError, diagnostic } from '../../dsl/diagnostics.ts';
 import { type Dim, dimConst, dimEq, dimToString, dimValue } from '../ir/dim.ts';
 import { Op } from '../ir/ops.ts';
@@ -206,12 +207,17 @@ export function callFn(cx: Elaboration, callee: Value & { kind: 'fn' }, call: Ca
   const scope = new Scope(inst);
   const bindable = new Set(fn.dims);
   const matched = matchArgs(cx, call, fn.params, what);
-  for (const { param, arg } of matched) {
-    if (!arg || (param.optional && arg.value.kind === 'none')) continue;
-    checkType(cx, scope, arg.value, param.type, `argument '${param.name}' of ${what}`, arg.span, bindable);
+  const replaced = replacedParams(cx, matched, what, call.span);
+  // parameters whose dims are plain names bind them first, so `P + S` can be checked whatever the order
+  const plain = (t: TensorType) => t.dims.every((d) => d.kind === 'Ident' || d.kind === 'Spread' || d.kind === 'Number');
+  const bindersFirst = [...matched].sort((a, b) => Number(plain(b.param.type)) - Number(plain(a.param.type)));
+  for (const { param, arg } of bindersFirst) {
+    if (!arg || ((param.optional || replaced.has(param.name)) && arg.value.kind === 'none')) continue;
+    const type = formOf(cx, param, arg.value, `argument '${param.name}' of ${what}`, arg.span);
+    checkType(cx, scope, arg.value, type, `argument '${param.name}' of ${what}`, arg.span, bindable);
   }
   for (const { param, arg } of matched) {
-    scope.define(cx, param.span, param.name, arg ? arg.value : defaultArg(cx, scope, what, fn, param, call.span));
+    scope.define(cx, param.span, param.name, arg ? arg.value : replaced.has(param.name) ? NONE : defaultArg(cx, scope, what, fn, param, call.span));
   }
   cx.depth++;
   let result: Value | undefined;
@@ -223,6 +229,56 @@ export function callFn(cx: Elaboration, callee: Value & { kind: 'fn' }, call: Ca
   if (!result) return cx.fail(fn.span, `${what} ends without a return`);
   checkReturn(cx, scope, result, fn, what);
   return result;
+}
+
+type Matched = { param: FnParam; arg?: { value: Value; span: Span } | undefined }[];
+
+/** Required parameters that a given `x: ...? replaces name` parameter stands in for (so they are none). */
+function replacedParams(cx: Elaboration, matched: Matched, what: string, span: Span): Set<string> {
+  const out = new Set<string>();
+  for (const { param, arg } of matched) {
+    if (param.replaces === undefined) continue;
+    const target = matched.find((m) => m.param.name === param.replaces);
+    if (!param.optional || !target || target.param.optional) {
+      cx.fail(param.span, `'${param.name}' must be optional and replace a required parameter of ${what}, not '${param.replaces}'`);
+    }
+    if (!arg || arg.value.kind === 'none') continue;
+    if (target.arg && target.arg.value.kind !== 'none') cx.fail(span, `give ${what} '${target.param.name}' or '${param.name}', not both`);
+    out.add(target.param.name);
+  }
+  return out;
+}
+
+/** Whether a tensor of rank `rank` can have type `t` (a `*spread` takes any number of dims). */
+const rankFits = (t: TensorType, rank: number): boolean =>
+  t.dims.some((d) => d.kind === 'Spread') ? rank >= t.dims.length - 1 : rank === t.dims.length;
+
+/** The forms of a parameter, checked to differ in rank (so an argument's rank picks one). */
+export function paramForms(cx: Elaboration, p: FnParam): readonly TensorType[] {
+  const forms = p.forms ?? [p.type];
+  const ranks = forms.map((f) => (f.dims.some((d) => d.kind === 'Spread') ? -1 : f.dims.length));
+  if (forms.length > 1 && (ranks.includes(-1) || new Set(ranks).size < ranks.length)) {
+    cx.fail(p.span, `the forms of '${p.name}' must each have their own rank, without *spreads`, 'a call picks the form of its argument\'s rank');
+  }
+  return forms;
+}
+
+/** The form of parameter `p` that argument `v` takes: the one of its rank. */
+function formOf(cx: Elaboration, p: FnParam, v: Value, what: string, span: Span): TensorType {
+  const forms = paramForms(cx, p);
+  if (forms.length === 1 || v.kind !== 'tensor') return p.type;
+  const form = forms.find((f) => rankFits(f, v.node.shape.length));
+  if (!form) cx.fail(span, `${what} must have rank ${forms.map((f) => f.dims.length).join(' or ')}, got ${describe(v)}`);
+  return form;
+}
+
+/** The form of an entry input of the given rank (the first form when `rank` is undefined). */
+export function entryForm(cx: Elaboration, p: FnParam, rank: number | undefined): TensorType {
+  const forms = paramForms(cx, p);
+  if (rank === undefined) return p.type;
+  const form = forms.find((f) => f.dims.length === rank);
+  if (!form) throw new UserError(`input '${p.name}' has no form of rank ${rank}; its ranks: ${forms.map((f) => f.dims.length).join(', ')}`);
+  return form;
 }
 
 function defaultArg(cx: Elaboration, scope: Scope, what: string, fn: FnMember, p: FnMember['params'][number], span: Span): Value {

@@ -84,6 +84,11 @@ export class CudaContext {
     if (data.byteLength > 0) this.driver.call('cuMemcpyHtoD', dst, data, data.byteLength);
   }
 
+  /** Queues a device-to-device copy on the stream (after the launches queued before it). */
+  copy(dst: DevicePtr, src: DevicePtr, bytes: number): void {
+    if (bytes > 0) this.driver.call('cuMemcpyDtoDAsync', dst, src, bytes, this.stream);
+  }
+
   /** Copies after everything queued on the stream has run. */
   download(src: DevicePtr, bytes: number): ArrayBuffer {
     this.synchronize();

@@ -58,6 +58,7 @@ function bind(lib: Library) {
     cuMemFree: f('int cuMemFree_v2(uint64_t ptr)'),
     cuMemcpyHtoD: f('int cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t bytes)'),
     cuMemcpyDtoH: f('int cuMemcpyDtoH_v2(void *dst, uint64_t src, size_t bytes)'),
+    cuMemcpyDtoDAsync: f('int cuMemcpyDtoDAsync_v2(uint64_t dst, uint64_t src, size_t bytes, void *stream)'),
     cuModuleLoadData: f('int cuModuleLoadData(_Out_ void **mod, const void *image)'),
     cuModuleUnload: f('int cuModuleUnload(void *mod)'),
     cuModuleGetFunction: f('int cuModuleGetFunction(_Out_ void **fn, void *mod, const char *name)'),

@@ -14,7 +14,7 @@
  * const { last_hidden_state } = await model.forward({ input_ids: ids });
  * model.dispose();
  */
-import { bindInputs, loadParam } from '../../backends/cpu/bind.ts';
+import { bindInputs, loadParam, type ShapeOnly } from '../../backends/cpu/bind.ts';
 import { paramDeviceData } from '../weights/device-storage.ts';
 import { bindProgram, type BoundProgram, constWords, hostTensorOf, roundBytes } from '../../backends/cuda/binding.ts';
 import type { CudaTarget } from '../../backends/cuda/compile.ts';
@@ -23,6 +23,7 @@ import type { HostTensor } from '../../backends/tensor.ts';
 import { dimEval, dimParse, dimValue } from '../../compiler/ir/dim.ts';
 import { type Graph, graphNodes } from '../../compiler/ir/graph.ts';
 import { UserError } from '../../dsl/errors.ts';
+import { DeviceTensor } from '../device-tensor.ts';
 import { indexChecks, type IndexCheck } from '../webgpu/checks.ts';
 import { type CudaContext, cudaContext, type KernelArgs, packArgs, pickImage } from './context.ts';
 import type { DevicePtr, Handle } from './driver.ts';
@@ -43,12 +44,21 @@ export interface CudaLoadOptions {
 const words = (data: Float32Array | Int32Array | Uint8Array): Float32Array | Int32Array => (data instanceof Uint8Array ? Int32Array.from(data) : data);
 const DISPOSED = 'this model was disposed; load it again to run it';
 
+export interface CudaForwardOptions {
+  /** Outputs to keep on the device as DeviceTensors (e.g. a decoder's `past_key_values`) instead of downloading. */
+  readonly keepOnDevice?: readonly string[];
+}
+
+type Inputs = Readonly<Record<string, HostTensor | DeviceTensor>>;
+
 export class CudaModel {
   private disposed = false;
   private chain: Promise<unknown> = Promise.resolve();
   /** Device memory by region key (binding.ts): parameters and constants from load, inputs and slots as needed. */
   private readonly memory = new Map<string, { ptr: DevicePtr; bytes: number }>();
   private prepared: { key: string; bound: BoundProgram; args: KernelArgs[] } | undefined;
+  /** Outputs kept on the device that are not disposed yet: freed with the model. */
+  private readonly resident = new Set<DeviceTensor<DevicePtr>>();
 
   private constructor(
     readonly graph: Graph,
@@ -116,21 +126,40 @@ export class CudaModel {
     return this.program.kernels.map((k, i) => ({ entry: k.entry, ...this.context.kernelAttributes(this.kernels[i]!) }));
   }
 
-  /** Runs the graph; inputs and outputs as for the CPU reference's `runGraph`. Calls run one at a time. */
-  forward(inputs: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  /**
+   * Runs the graph; inputs and outputs as for the CPU reference's `runGraph`. Calls run one at a time. An input may
+   * be a DeviceTensor this model returned earlier (kept with `keepOnDevice`): it is copied on the device.
+   */
+  forward(inputs: Inputs): Promise<Record<string, HostTensor>>;
+  forward(inputs: Inputs, opts: CudaForwardOptions): Promise<Record<string, HostTensor | DeviceTensor>>;
+  forward(inputs: Inputs, opts: CudaForwardOptions = {}): Promise<Record<string, HostTensor | DeviceTensor>> {
     if (this.disposed) return Promise.reject(new UserError(DISPOSED));
     let bound: ReturnType<typeof bindInputs>;
+    const fromDevice = new Map<string, DeviceTensor<DevicePtr>>();
+    const keep = new Set(opts.keepOnDevice ?? []);
     try {
-      bound = bindInputs(this.graph, inputs);
+      const host: Record<string, HostTensor> = {};
+      const resident: Record<string, ShapeOnly> = {};
+      for (const [name, v] of Object.entries(inputs)) {
+        if (!(v instanceof DeviceTensor)) host[name] = v;
+        else {
+          v.handleFor(this, name); // a UserError now if it was disposed or is another model's
+          resident[name] = v;
+          fromDevice.set(name, v as DeviceTensor<DevicePtr>);
+        }
+      }
+      const outputs = this.graph.outputs.map((o) => o.name);
+      for (const k of keep) if (!outputs.includes(k)) throw new UserError(`keepOnDevice: no output "${k}" (outputs are: ${outputs.join(', ')})`);
+      bound = bindInputs(this.graph, host, resident);
       for (const c of this.checks) c.check(bound.values, bound.env);
     } catch (e) {
       return Promise.reject(e);
     }
     const run = this.chain.then(() => {
       if (this.disposed) throw new UserError(DISPOSED);
-      this.upload(bound.env, bound.values);
+      this.upload(bound.env, bound.values, fromDevice);
       this.enqueue();
-      return this.readOutputs(bound.env);
+      return this.readOutputs(bound.env, keep);
     });
     this.chain = run.catch(() => undefined);
     return run;
@@ -181,7 +210,7 @@ export class CudaModel {
     }
   }
 
-  private upload(env: Env, values: ReadonlyMap<number, HostTensor>): void {
+  private upload(env: Env, values: ReadonlyMap<number, HostTensor>, fromDevice: ReadonlyMap<string, DeviceTensor<DevicePtr>> = new Map()): void {
     this.context.use();
     const key = JSON.stringify(Object.entries(env).sort());
     const bound = this.prepared?.key === key ? this.prepared.bound : bindProgram(this.program, env, this.context.info.maxGridX);
@@ -189,7 +218,12 @@ export class CudaModel {
       const b = r.buffer === undefined ? undefined : this.program.buffers[r.buffer]!;
       if (b?.kind === 'param' || b?.kind === 'const') return;
       const mem = this.own(r.key, r.bytes);
-      if (b?.kind === 'input') mem.upload(words(values.get(b.node!)!.data));
+      if (b?.kind !== 'input') return;
+      const name = this.graph.inputs.find((n) => n.id === b.node)!.arg['name'] as string;
+      const t = fromDevice.get(name);
+      // checked again: a device tensor may have been disposed while this forward waited its turn
+      if (t) this.context.copy(mem.ptr, t.handleFor(this, name), t.bytes);
+      else mem.upload(words(values.get(b.node!)!.data));
     });
     if (this.prepared?.key !== key) {
       const ptr = (region: number) => this.memory.get(bound.regions[region]!.key)!.ptr;
@@ -204,19 +238,30 @@ export class CudaModel {
     });
   }
 
-  private readOutputs(env: Env): Record<string, HostTensor> {
+  private readOutputs(env: Env, keep: ReadonlySet<string>): Record<string, HostTensor | DeviceTensor> {
     const { bound } = this.prepared!;
-    const out: Record<string, HostTensor> = {};
+    const out: Record<string, HostTensor | DeviceTensor> = {};
+    for (const t of this.resident) if (t.disposed) this.resident.delete(t);
     for (const o of this.program.outputs) {
       const node = this.graph.outputs.find((g) => g.name === o.name)!.node;
       const shape = node.shape.map((d) => dimEval(d, env));
       const ptr = this.memory.get(bound.regions[bound.regionOf[o.buffer]!]!.key)!.ptr;
-      out[o.name] = hostTensorOf(node, shape, this.context.download(ptr, 4 * shape.reduce((a, b) => a * b, 1)));
+      const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+      if (keep.has(o.name)) {
+        // its own memory, copied on the stream after the launches: later forwards reuse the pool, not this
+        const own = this.context.alloc(roundBytes(bytes));
+        const t = new DeviceTensor(this, o.name, node.dtype, shape, own, bytes, (p: DevicePtr) => this.context.free(p));
+        this.resident.add(t);
+        this.context.copy(own, ptr, bytes);
+        out[o.name] = t;
+      } else out[o.name] = hostTensorOf(node, shape, this.context.download(ptr, bytes));
     }
     return out;
   }
 
   private release(): void {
+    for (const t of this.resident) t.dispose();
+    this.resident.clear();
     for (const m of this.memory.values()) this.context.free(m.ptr);
     this.memory.clear();
     this.prepared = undefined;

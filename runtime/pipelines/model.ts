@@ -96,6 +96,9 @@ export abstract class PipelineModel {
           `build the package with --entry ${others[0]} (this one has ${pipelinesOf(entry).join(', ') || 'none, only forward'})`,
       );
     }
+    if (!this.manifest.inputs.some((i) => i.name === 'input_ids')) {
+      throw new UserError(`${name} needs a package that takes input_ids; this one was built to take inputs_embeds instead (build it without --with inputs_embeds)`);
+    }
     return body(this.#context());
   }
 

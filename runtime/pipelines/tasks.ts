@@ -1,7 +1,7 @@
 /**
  * Which pipelines each entry point has, and which of its outputs they read: the one table both the glue emitter (to
  * type the model) and the runtime (to refuse the others) go by. Keyed by HF's architecture names, as HF's pipeline
- * tasks are; only `forward` gets pipelines (a decode step or `forward_embeds` takes no text).
+ * tasks are; only `forward` gets pipelines (a decode step takes no text).
  */
 import type { PipelineName } from './api.ts';
 

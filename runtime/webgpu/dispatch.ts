@@ -18,6 +18,13 @@ const MAP_READ = 1; // GPUMapMode.READ
 
 type Env = Readonly<Record<string, number>>;
 
+/** A copy between a program buffer and a buffer of its own (a DeviceTensor's). */
+export interface DeviceCopy {
+  readonly buffer: number;
+  readonly device: GPUBuffer;
+  readonly bytes: number;
+}
+
 /** [x, y] workgroups for W in total, each at most `max`; [0, 0] for an empty launch. */
 export function foldGrid(total: number, max: number): [number, number] {
   if (total === 0) return [0, 0];
@@ -115,20 +122,28 @@ export class Dispatcher {
     return true;
   }
 
-  /** Encodes every launch and the output copies, submits, and resolves with each output buffer's bytes. */
-  async encodeAndSubmit(): Promise<Map<number, ArrayBuffer>> {
+  /**
+   * Encodes every launch and the output copies, submits, and resolves with each output buffer's bytes. Device-side
+   * inputs are copied into their input buffers first (`copyIn`), and outputs kept on the device are copied out to
+   * their own buffers (`keep`) instead of being read back.
+   */
+  async encodeAndSubmit(copyIn: readonly DeviceCopy[] = [], keep: readonly DeviceCopy[] = []): Promise<Map<number, ArrayBuffer>> {
     const device = this.context.device;
     const encoder = device.createCommandEncoder();
+    for (const c of copyIn) if (c.bytes > 0) encoder.copyBufferToBuffer(c.device, 0, this.buffers.get(c.buffer), 0, c.bytes);
     const pass = encoder.beginComputePass();
     this.program.launches.forEach((_l, i) => this.encodeLaunch(pass, i));
     pass.end();
     const staging = this.staging!;
-    for (const o of this.outputs) if (o.bytes > 0) encoder.copyBufferToBuffer(this.buffers.get(o.buffer), 0, staging, o.offset, o.bytes);
+    for (const c of keep) if (c.bytes > 0) encoder.copyBufferToBuffer(this.buffers.get(c.buffer), 0, c.device, 0, c.bytes);
+    const kept = new Set(keep.map((c) => c.buffer));
+    const read = this.outputs.filter((o) => !kept.has(o.buffer));
+    for (const o of read) if (o.bytes > 0) encoder.copyBufferToBuffer(this.buffers.get(o.buffer), 0, staging, o.offset, o.bytes);
     device.queue.submit([encoder.finish()]);
     await staging.mapAsync(MAP_READ);
     try {
       const mapped = staging.getMappedRange();
-      return new Map(this.outputs.map((o) => [o.buffer, mapped.slice(o.offset, o.offset + o.bytes)]));
+      return new Map(read.map((o) => [o.buffer, mapped.slice(o.offset, o.offset + o.bytes)]));
     } finally {
       staging.unmap();
     }

@@ -4,6 +4,7 @@
  */
 export { closeWebGpu, GpuContext, webgpuContext } from './context.ts';
 export { adapterName, requestAdapter, SWIFTSHADER_ICD } from './device.ts';
-export { type WebGpuLoadOptions, WebGpuModel, type Weights } from './model.ts';
+export { DeviceTensor } from '../device-tensor.ts';
+export { type ForwardOptions, type WebGpuLoadOptions, WebGpuModel, type Weights } from './model.ts';
 export { loadWebGpuModel, runGraphWebGPU } from './run-graph.ts';
 export { type WebGpuStats, webgpuStats } from './stats.ts';

@@ -12,20 +12,21 @@
  * const { last_hidden_state } = await model.forward({ input_ids: ids });
  * model.dispose();
  */
-import { bindInputs, loadParam } from '../../backends/cpu/bind.ts';
+import { bindInputs, loadParam, type ShapeOnly } from '../../backends/cpu/bind.ts';
 import type { HostTensor } from '../../backends/tensor.ts';
 import type { WgslProgram } from '../../backends/wgsl/program.ts';
 import { dimEval, dimParse, dimValue } from '../../compiler/ir/dim.ts';
 import { type Graph, graphNodes, type Node } from '../../compiler/ir/graph.ts';
 import { UserError } from '../../dsl/errors.ts';
-import { deviceWords, DeviceBuffers } from './buffers.ts';
+import { deviceWords, DeviceBuffers, roundBytes, USAGE } from './buffers.ts';
 import { type DeviceData, paramDeviceData } from '../weights/device-storage.ts';
 import { indexChecks, type IndexCheck } from './checks.ts';
 import { type CompiledKernel, type GpuContext, webgpuContext } from './context.ts';
-import { Dispatcher } from './dispatch.ts';
+import { DeviceTensor } from '../device-tensor.ts';
+import { type DeviceCopy, Dispatcher } from './dispatch.ts';
 import type { Profile } from '../profile.ts';
 import { timeLaunches, type WebGpuProfileOptions } from './profile.ts';
-import { countModel } from './stats.ts';
+import { countModel, createBuffer, destroyBuffer } from './stats.ts';
 
 export type Weights = ReadonlyMap<string, Float32Array | Int32Array>;
 
@@ -57,12 +58,21 @@ export async function scoped<T>(device: GPUDevice, what: string, fn: () => Promi
 
 const disposedError = (): UserError => new UserError('this model was disposed; load it again to run it');
 
+export interface ForwardOptions {
+  /** Outputs to keep on the device as DeviceTensors (e.g. a decoder's `past_key_values`) instead of reading back. */
+  readonly keepOnDevice?: readonly string[];
+}
+
+type Inputs = Readonly<Record<string, HostTensor | DeviceTensor>>;
+
 export class WebGpuModel {
   private disposed = false;
   private freed = false;
   /** Forwards accepted and not settled yet; they run one at a time, in call order, through `chain`. */
   private pending = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Outputs kept on the device that are not disposed yet: freed with the model. */
+  private readonly resident = new Set<DeviceTensor>();
 
   private constructor(
     readonly graph: Graph,
@@ -139,20 +149,39 @@ export class WebGpuModel {
   /**
    * Runs the graph; inputs and outputs as for the CPU reference's `runGraph`. Calls run one at a time, in call order;
    * inputs are checked and copied when called, so the caller may reuse its arrays at once. Rejects with a UserError
-   * after `dispose()` and once the device is lost.
+   * after `dispose()` and once the device is lost. An input may be a DeviceTensor this model returned earlier (kept
+   * with `keepOnDevice`): it is copied on the device, never through the host.
    */
-  forward(inputs: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  forward(inputs: Inputs): Promise<Record<string, HostTensor>>;
+  forward(inputs: Inputs, opts: ForwardOptions): Promise<Record<string, HostTensor | DeviceTensor>>;
+  forward(inputs: Inputs, opts: ForwardOptions = {}): Promise<Record<string, HostTensor | DeviceTensor>> {
     if (this.disposed) return Promise.reject(disposedError());
     const lost = this.context.lostError();
     if (lost) return Promise.reject(lost);
     let env: Record<string, number>;
     const words = new Map<number, Float32Array | Int32Array>();
+    const fromDevice = new Map<number, [string, DeviceTensor]>();
+    const keep = new Set(opts.keepOnDevice ?? []);
     try {
-      const bound = bindInputs(this.graph, inputs);
+      const host: Record<string, HostTensor> = {};
+      const resident: Record<string, ShapeOnly> = {};
+      for (const [name, v] of Object.entries(inputs)) {
+        if (!(v instanceof DeviceTensor)) host[name] = v;
+        else {
+          v.handleFor(this, name); // a UserError now if it was disposed or is another model's
+          resident[name] = v;
+        }
+      }
+      const outputs = this.graph.outputs.map((o) => o.name);
+      for (const k of keep) if (!outputs.includes(k)) throw new UserError(`keepOnDevice: no output "${k}" (outputs are: ${outputs.join(', ')})`);
+      const bound = bindInputs(this.graph, host, resident);
       for (const c of this.checks) c.check(bound.values, bound.env);
       env = bound.env;
       this.program.buffers.forEach((b, id) => {
         if (b.kind !== 'input') return;
+        const name = this.graph.inputs.find((n) => n.id === b.node)!.arg['name'] as string;
+        const t = inputs[name];
+        if (t instanceof DeviceTensor) return void fromDevice.set(id, [name, t]);
         const data = bound.values.get(b.node!)!.data;
         words.set(id, data instanceof Uint8Array ? deviceWords(data) : data.slice());
       });
@@ -160,7 +189,7 @@ export class WebGpuModel {
       return Promise.reject(e);
     }
     this.pending++;
-    const run = this.chain.then(() => this.run(env, words)); // accepted before dispose(): it still runs
+    const run = this.chain.then(() => this.run(env, words, fromDevice, keep)); // accepted before dispose(): it still runs
     this.chain = run.then(
       () => this.settled(),
       () => this.settled(),
@@ -173,22 +202,44 @@ export class WebGpuModel {
     if (this.disposed && this.pending === 0) this.free();
   }
 
-  private async run(env: Record<string, number>, inputs: Map<number, Float32Array | Int32Array>): Promise<Record<string, HostTensor>> {
+  private async run(
+    env: Record<string, number>,
+    inputs: Map<number, Float32Array | Int32Array>,
+    fromDevice: Map<number, [string, DeviceTensor]>,
+    keep: ReadonlySet<string>,
+  ): Promise<Record<string, HostTensor | DeviceTensor>> {
     const lost = this.context.lostError();
     if (lost) throw lost;
     const device = this.context.device;
+    const out: Record<string, HostTensor | DeviceTensor> = {};
+    const made: DeviceTensor[] = [];
     let words: Map<number, ArrayBuffer>;
     try {
       words = await scoped(device, 'running the model', () => {
         this.dispatcher.prepare(env);
         for (const [id, data] of inputs) this.buffers.write(id, data);
-        return this.dispatcher.encodeAndSubmit();
+        // checked again: a device tensor may have been disposed while this forward waited its turn
+        const copyIn: DeviceCopy[] = [...fromDevice].map(([buffer, [name, t]]) => ({ buffer, device: (t as DeviceTensor<GPUBuffer>).handleFor(this, name), bytes: t.bytes }));
+        const copyOut: DeviceCopy[] = this.program.outputs.filter((o) => keep.has(o.name)).map((o) => {
+          const node = this.graph.outputs.find((g) => g.name === o.name)!.node;
+          const shape = node.shape.map((d) => dimEval(d, env));
+          const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+          const buffer = createBuffer(device, { size: roundBytes(bytes), usage: USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST, label: o.name });
+          const t = new DeviceTensor(this, o.name, node.dtype, shape, buffer, bytes, destroyBuffer);
+          made.push(t);
+          out[o.name] = t;
+          return { buffer: o.buffer, device: buffer, bytes };
+        });
+        return this.dispatcher.encodeAndSubmit(copyIn, copyOut);
       });
     } catch (e) {
+      for (const t of made) t.dispose();
       throw (await this.context.lostErrorSoon()) ?? e;
     }
-    const out: Record<string, HostTensor> = {};
+    for (const t of this.resident) if (t.disposed) this.resident.delete(t);
+    for (const t of made) this.resident.add(t);
     for (const o of this.program.outputs) {
+      if (keep.has(o.name)) continue;
       const node = this.graph.outputs.find((g) => g.name === o.name)!.node;
       out[o.name] = hostTensorOf(node, node.shape.map((d) => dimEval(d, env)), words.get(o.buffer)!);
     }
@@ -222,6 +273,8 @@ export class WebGpuModel {
   private free(): void {
     if (this.freed) return;
     this.freed = true;
+    for (const t of this.resident) t.dispose();
+    this.resident.clear();
     this.buffers.destroy();
     this.dispatcher.destroy();
   }

@@ -81,6 +81,8 @@ function checkValue(field: ConfigFieldSchema, v: unknown, label: string): Config
     if (field.optional) return null;
     throw new UserError(`${at} must be ${article(field.type)}, got null (the field is not optional)`);
   }
+  // JSON has no infinities: JSON.parse returns one only for a literal beyond a double's range (1e400)
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new UserError(`${at} holds a number that overflows a double (beyond ±1.8e308)`);
   const fail = (): never => {
     throw new UserError(`${at} must be ${article(field.type)}, got ${showValue(v)}`);
   };

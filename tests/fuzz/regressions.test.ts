@@ -233,6 +233,16 @@ test('config: num_hidden_layers 1e300', () => {
   );
 });
 
+// fuzz: config case "1e400 for hidden_size": JSON.parse turns the literal into Infinity, which the message printed
+// with JSON.stringify as "got null".
+test('config: a number beyond a double (1e400) is reported as an overflow', () => {
+  for (const field of ['hidden_size', 'layer_norm_eps']) {
+    const config = JSON.parse(`{"${field}": 1e400}`) as Record<string, unknown>;
+    const message = throwsUser(() => compileGraph({ file: 'specs/bert.dsl', text: bert }, { entry: 'BertModel', config, configLabel: 'config.json' }), 'config.json', `"${field}"`, 'overflows a double');
+    assert.not.ok(message.includes('null'), message);
+  }
+});
+
 // ---- hangs: each runs in its own process with a time bound (tests/fuzz/hang-cases.ts) -----------------------------
 
 const HANG_SCRIPT = fileURLToPath(new URL('./hang-cases.ts', import.meta.url));

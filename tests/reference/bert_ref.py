@@ -332,9 +332,13 @@ class Bert:
 
     # ModuleUtilsMixin.get_extended_attention_mask (+ create_extended_attention_mask_for_decoder)
     def extended_attention_mask(self, attention_mask, seq_length):
-        """attention_mask: [B, past + S] over every key; returns the additive mask [B, 1, 1 or S, past + S]."""
+        """attention_mask: [B, past + S] over every key, or [B, S, past + S] per query; returns the additive mask
+        [B, 1, 1 or S, past + S]. A 3-D mask is used as given, never made causal (HF: `attention_mask[:, None, :, :]`
+        before the decoder branch)."""
         m = attention_mask.astype(np.float64)
-        if self.cfg.get("is_decoder"):
+        if m.ndim == 3:
+            ext = m[:, None, :, :]                                      # [B, 1, S, T]
+        elif self.cfg.get("is_decoder"):
             S, T = seq_length, m.shape[1]
             seq = np.arange(S)
             causal = (seq[None, :] <= seq[:, None]).astype(np.float64)  # [S(query), S(key)]
@@ -349,6 +353,8 @@ class Bert:
     @staticmethod
     def invert_attention_mask(encoder_attention_mask):
         m = encoder_attention_mask.astype(np.float64)
+        if m.ndim == 3:                                                 # [B, S, Se] per query
+            return (1.0 - m[:, None, :, :]) * FLOAT32_MIN               # [B, 1, S, Se]
         return (1.0 - m[:, None, None, :]) * FLOAT32_MIN               # [B, 1, 1, Se]
 
     # ModuleUtilsMixin.get_head_mask / _convert_head_mask_to_5d: [heads] is used by every layer, [layers, heads]
@@ -647,6 +653,18 @@ def pad_rows(mask, rng):
         rows[r, seq - n:] = 0
 
 
+def random_mask_3d(rng, mask, causal=False, queries=None):
+    """A [B, Q, T] mask from a [B, T] padding mask: each query sees a random subset of the unpadded keys (key 0,
+    never padded, always), and for a decoder only keys up to its own position. Q defaults to T."""
+    B, T = mask.shape
+    Q = T if queries is None else queries
+    m3 = (rng.integers(0, 3, size=(B, Q, T)) > 0).astype(np.int64) * mask[:, None, :]
+    if causal:
+        m3 *= (np.arange(T)[None, :] <= np.arange(Q)[:, None]).astype(np.int64)[None]
+    m3[:, :, 0] = 1
+    return m3
+
+
 def random_head_mask(cfg, rng, kind):
     """HF head_mask: [heads] ("per-head") or [layers, heads] ("per-layer"); entries are 0, 1 or in [0.25, 1)."""
     nh, L = cfg["num_attention_heads"], cfg["num_hidden_layers"]
@@ -756,7 +774,9 @@ def compute_outputs(cfg, head, params, inputs, past_length=0):
         for i, (k, v) in enumerate(cross_presents):
             out[f"past_key_values.{i}.cross_key"], out[f"past_key_values.{i}.cross_value"] = k, v
         # HF's cached code path itself: the S new tokens, the whole attention_mask, and the cache.
-        new_args = {k: (v[:, P:] if k in SEQ_INPUTS else v) for k, v in args.items() if k != "labels"}
+        # a 3-D mask keeps only the new queries' rows: [B, S, P + S] ([B, S, Se] for the encoder's)
+        new_args = {k: (v[:, P:] if k in SEQ_INPUTS or (k.endswith("attention_mask") and v.ndim == 3) else v)
+                    for k, v in args.items() if k != "labels"}
         cached = model.forward(**new_args, past_key_values=past)[main]
         if cfg["position_embedding_type"] != "absolute" and S > 1:
             # HF puts every query at key_length - 1 in the relative distances when a cache is given, which matches
@@ -822,6 +842,13 @@ def build_case(args):
         inputs["encoder_attention_mask"] = enc_mask
     if args.labels:
         inputs.update(random_labels(cfg, head, rng, inputs, args.problem_type, args.float_labels))
+    if args.mask_3d:
+        if head == "BertForMultipleChoice":
+            raise SystemExit("--mask-3d: BertForMultipleChoice flattens attention_mask to 2-D, as HF does")
+        inputs["attention_mask"] = random_mask_3d(rng, inputs["attention_mask"], causal=bool(cfg.get("is_decoder")))
+        if "encoder_attention_mask" in inputs:
+            inputs["encoder_attention_mask"] = random_mask_3d(rng, inputs["encoder_attention_mask"],
+                                                              queries=inputs["attention_mask"].shape[1])
     outputs = compute_outputs(cfg, head, params, inputs, P)
     if not args.output_attentions:
         outputs = {k: v for k, v in outputs.items() if not k.startswith(("attentions.", "cross_attentions."))}
@@ -1063,6 +1090,22 @@ def cmd_selftest():
     report("inputs_embeds replaces input_ids", "input_ids" not in inputs and
            inputs["inputs_embeds"].shape == (2, 8, 24) and inputs["inputs_embeds"].dtype == np.float32)
 
+    # 4b. 3-D attention masks: the 2-D mask broadcast per query (times the causal mask for a decoder) gives the
+    # 2-D result; a random 3-D mask zeroes exactly its masked keys in the attentions.
+    for head, extra in (("BertForTokenClassification", {}), ("BertLMHeadModel", {"is_decoder": True})):
+        cfg, params, inputs, out = case(head, 45, tiny(**extra), pad=True, batch=3)
+        m2 = inputs["attention_mask"]
+        m3 = np.broadcast_to(m2[:, None, :], (3, 8, 8)).copy()
+        if extra:
+            m3 = m3 * np.tril(np.ones((8, 8), dtype=np.int64))[None]
+        same_outputs(f"3-D mask = 2-D mask per query ({head})", run(cfg, head, params, {**inputs, "attention_mask": m3}),
+                     out)
+    cfg, params, inputs, out = case("BertModel", 46, tiny(), pad=True, batch=3, mask_3d=True, output_attentions=True)
+    a = np.stack([out[f"attentions.{i}"] for i in range(2)])
+    m3 = inputs["attention_mask"]
+    report("3-D mask: attentions are zero exactly on masked keys", m3.shape == (3, 8, 8) and
+           not (a * (1 - m3[None, :, None])).any() and np.allclose(a.sum(-1), 1.0, atol=1e-12) and (m3 == 0).any())
+
     # 5. position_ids: arange(S) = the default; ignored by relative position types.
     for pet in ("absolute", "relative_key"):
         cfg, params, inputs, out = case("BertForTokenClassification", 51, tiny(pet), position_ids=True, pad=True)
@@ -1198,7 +1241,7 @@ def cmd_selftest():
 MAKE_DEFAULTS = dict(config_json=None, batch=2, seq=8, choices=None, pad=False, labels=False, problem_type=None,
                      float_labels=False, output_hidden_states=False, output_attentions=False, head_mask=None,
                      position_ids=False, inputs_embeds=False, cross_attention=False, encoder_seq=None,
-                     past_length=None)
+                     past_length=None, mask_3d=False)
 
 
 def main(argv=None):
@@ -1232,6 +1275,8 @@ def main(argv=None):
     mk.add_argument("--encoder-seq", type=int, default=None, help="encoder length with --cross-attention (seq + 3)")
     mk.add_argument("--past-length", type=int, default=None,
                     help="decoder: the case covers past + seq tokens; write *_incremental and past_key_values.*")
+    mk.add_argument("--mask-3d", action="store_true",
+                    help="attention_mask (and encoder_attention_mask) per query: [B, S, T] (drawn last)")
     ck = sub.add_parser("check", help="recompute DIR's outputs and compare with DIR/expected.safetensors")
     ck.add_argument("dir")
     ck.add_argument("--tol", type=float, default=1e-6)

@@ -74,6 +74,8 @@ export interface ReferenceCaseOptions {
    * `.cross_value` with crossAttention). See README.md for `*_incremental_hf`.
    */
   pastLength?: number;
+  /** attention_mask (and encoder_attention_mask) per query, [B, S, T], drawn after everything else. */
+  mask3d?: boolean;
 }
 
 /** BertForSequenceClassification problem types (PretrainedConfig.problem_type). */
@@ -106,6 +108,7 @@ export function makeReferenceCase(opts: ReferenceCaseOptions): string {
   if (opts.crossAttention === true) args.push('--cross-attention');
   if (opts.encoderSeq !== undefined) args.push('--encoder-seq', String(opts.encoderSeq));
   if (opts.pastLength !== undefined) args.push('--past-length', String(opts.pastLength));
+  if (opts.mask3d === true) args.push('--mask-3d');
   try {
     execFileSync('python3', args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (err) {

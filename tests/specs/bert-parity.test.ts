@@ -69,10 +69,10 @@ test('attentions and hidden states (output_attentions, output_hidden_states) wit
   }
 });
 
-test('inputs_embeds in place of input_ids (BertModel.forward_embeds)', () => {
+test('inputs_embeds in place of input_ids (BertModel)', () => {
   const dir = makeReferenceCase({ head: 'BertModel', seed: 14, batch: 2, seq: 6, pad: true, inputsEmbeds: true, config: SMALL });
   const inputs = inputsOf(dir);
-  const out = loadBertFolder(dir, 'BertModel', {}, 'forward_embeds').forward(inputs);
+  const out = loadBertFolder(dir, 'BertModel', {}, 'forward').forward(inputs);
   const expected = readTensors(join(dir, 'expected.safetensors'));
   close('last_hidden_state', out['last_hidden_state']!.data, expected.get('last_hidden_state')!.data);
   close('pooler_output', out['pooler_output']!.data, expected.get('pooler_output')!.data);
@@ -145,5 +145,14 @@ for (const position of ['absolute', 'relative_key', 'relative_key_query']) {
     close('logits (our cache)', again['logits']!.data, expected.get('logits_incremental')!.data);
   });
 }
+
+test('a decoder of 0 layers returns an empty past_key_values ([0, 2, B, heads, S, head_size]), as HF returns ()', () => {
+  const config = { ...SMALL, num_hidden_layers: 0, is_decoder: true, output_attentions: true };
+  const { outputs, expected } = run({ head: 'BertLMHeadModel', seed: 31, config });
+  close('logits', outputs['logits']!.data, expected.get('logits')!.data);
+  assert.equal(outputs['past_key_values']!.shape, [0, 2, 3, 4, 7, 8]);
+  assert.equal(outputs['past_key_values']!.data.length, 0);
+  assert.equal(outputs['attentions']!.shape, [0, 3, 4, 7, 7]);
+});
 
 test.run();

@@ -56,6 +56,8 @@ interface Case {
   readonly config?: Record<string, unknown>;
   readonly inputs?: string[];
   readonly fn?: string;
+  /** Inputs in another of their forms, by rank (a 3-D attention mask, a [heads] head_mask). */
+  readonly ranks?: Record<string, number>;
 }
 
 const CASES: Case[] = [
@@ -74,12 +76,21 @@ const CASES: Case[] = [
   // beyond the plain forward: every optional output, inputs_embeds, regression and multi-label losses, and one
   // incremental decoding step of a cross-attending decoder (symbolic P + S positions)
   { entry: 'BertModel', hidden: 32, heads: 2, act: 'gelu', position: 'relative_key', config: { output_hidden_states: true, output_attentions: true } },
-  { entry: 'BertModel', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', fn: 'forward_embeds' },
+  { entry: 'BertModel', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', inputs: ['inputs_embeds'] },
   { entry: 'BertForSequenceClassification', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', inputs: ['labels'], config: { num_labels: 1 } },
   { entry: 'BertForSequenceClassification', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', inputs: ['labels'], config: { num_labels: 3, problem_type: 'multi_label_classification' } },
   {
     entry: 'BertLMHeadModel', hidden: 32, heads: 2, act: 'gelu', position: 'relative_key_query', fn: 'decode',
     inputs: ['encoder_hidden_states', 'encoder_attention_mask'], config: { is_decoder: true, add_cross_attention: true, output_attentions: true },
+  },
+  // a head with inputs_embeds in place of input_ids
+  { entry: 'BertForMultipleChoice', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', inputs: ['inputs_embeds', 'labels'] },
+  // the other input forms: 3-D masks (fused attention) and a [heads] head_mask (unfused, with attentions)
+  { entry: 'BertForTokenClassification', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', ranks: { attention_mask: 3 }, config: { num_labels: 3 } },
+  { entry: 'BertForMaskedLM', hidden: 32, heads: 4, act: 'gelu', position: 'relative_key', inputs: ['head_mask'], ranks: { head_mask: 1 }, config: { output_attentions: true } },
+  {
+    entry: 'BertLMHeadModel', hidden: 32, heads: 2, act: 'gelu', position: 'absolute', fn: 'decode', inputs: ['encoder_hidden_states', 'encoder_attention_mask'],
+    ranks: { attention_mask: 3, encoder_attention_mask: 3 }, config: { is_decoder: true, add_cross_attention: true },
   },
 ];
 
@@ -87,7 +98,7 @@ CASES.forEach((c, i) => {
   const what = `${c.entry}${c.fn ? `.${c.fn}` : ''} (hidden ${c.hidden}, ${c.act}, ${c.position}${c.inputs ? `, with ${c.inputs.join(', ')}` : ''})`;
   test(`${what} on WebGPU matches the CPU reference`, async () => {
     const config = { ...SMALL, hidden_size: c.hidden, num_attention_heads: c.heads, hidden_act: c.act, position_embedding_type: c.position, ...c.config };
-    const graph = compileGraph(BERT_SOURCE, { entry: c.entry, config, ...(c.fn ? { fn: c.fn } : {}), ...(c.inputs ? { inputs: c.inputs } : {}) });
+    const graph = compileGraph(BERT_SOURCE, { entry: c.entry, config, ...(c.fn ? { fn: c.fn } : {}), ...(c.inputs ? { inputs: c.inputs } : {}), ...(c.ranks ? { ranks: c.ranks } : {}) });
     const err = await compareWithCpu(graph, inputsFor(graph, 500 + i), weightsFor(graph, 900 + i));
     worst.push(`${c.entry}${c.fn ? `.${c.fn}` : ''} ${err.toExponential(1)}`);
   });

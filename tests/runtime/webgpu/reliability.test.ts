@@ -126,8 +126,8 @@ test('concurrent forwards on one model equal their sequential results; inputs ar
   assert.equal(webgpuStats(), after);
 });
 
-test('bad inputs to inputs_embeds (BertModel.forward_embeds) fail as on the CPU reference, naming the input', async () => {
-  const g = compileGraph(BERT_SOURCE, { entry: 'BertModel', fn: 'forward_embeds', config: CONFIG });
+test('bad inputs to inputs_embeds (BertModel with inputs_embeds) fail as on the CPU reference, naming the input', async () => {
+  const g = compileGraph(BERT_SOURCE, { entry: 'BertModel', inputs: ['inputs_embeds'], config: CONFIG });
   const w: Weights = new Map(Object.entries(randomTensors(expectedParams(g), { seed: 6, std: 0.2 })).map(([k, t]) => [k, t.data as Float32Array]));
   const embeds = (b: number, s: number, at?: number, v = NaN) => {
     const data = Float32Array.from({ length: b * s * H }, (_, i) => Math.sin(i));

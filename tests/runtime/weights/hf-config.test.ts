@@ -89,6 +89,15 @@ test('null is rejected for non-optional fields', () => {
   throwsUser(() => applyConfig(BERT, { vocab_size: 1, hidden_size: null }, 'config.json'), '"hidden_size"', 'got null');
 });
 
+test('a number beyond a double (1e400 in the file) is reported as an overflow, not as null', () => {
+  const file = path.join(dir, 'overflow.json');
+  fs.writeFileSync(file, '{"vocab_size": 1e400, "layer_norm_eps": -1e400}');
+  const json = readJsonConfig(file);
+  const message = throwsUser(() => applyConfig(BERT, json, 'config.json'), 'field "vocab_size"', 'overflows a double');
+  assert.not.ok(message.includes('null'), message);
+  throwsUser(() => applyConfig(BERT, { ...json, vocab_size: 3 }, 'config.json'), 'field "layer_norm_eps"', 'overflows a double');
+});
+
 test('a required field without default that is absent is an error', () => {
   throwsUser(() => applyConfig(BERT, { hidden_size: 768 }, 'my/config.json'), 'my/config.json', 'required field "vocab_size"', 'missing');
 });
