@@ -34,7 +34,7 @@ test('explicit position_ids: three lookups need 9 bindings, WebGPU guarantees 8,
 });
 
 test('inputs_embeds: a dense term and a gathered one in one kernel', () => {
-  const g = bert('BertModel', {}, [], 'forward_embeds');
+  const g = bert('BertModel', {}, ['inputs_embeds']);
   const norm = graphNodes(fused(g)).find((n) => n.op === Op.AddNorm);
   assert.ok(norm, 'fused');
   assert.ok(norm!.src.slice(0, -2).some((s) => s.op === Op.Input) && norm!.src.some((s) => s.op === Op.Gather));
@@ -43,7 +43,7 @@ test('inputs_embeds: a dense term and a gathered one in one kernel', () => {
 const CASES: [Record<string, unknown>, string[], string | undefined, Record<string, number>][] = [
   [{}, ['position_ids'], undefined, { B: 2, S: 7 }],
   [{ position_embedding_type: 'relative_key' }, [], undefined, { B: 3, S: 5 }],
-  [{}, [], 'forward_embeds', { B: 2, S: 4 }],
+  [{}, ['inputs_embeds'], undefined, { B: 2, S: 4 }],
 ];
 for (const [config, inputs, fn, env] of CASES) {
   test(`fused = unfused on the CPU, bit for bit: ${JSON.stringify(config)} ${fn ?? 'forward'} ${inputs.join(', ')}`, () => {

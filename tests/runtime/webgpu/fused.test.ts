@@ -17,7 +17,7 @@ const CASES: [string, Record<string, unknown>, string[], Record<string, number>,
   ['BertLMHeadModel', { is_decoder: true, hidden_act: 'gelu_new' }, [], { B: 2, S: 3, P: 4 }, 'decode'],
   ['BertForSequenceClassification', { hidden_act: 'relu', num_attention_heads: 2 }, [], { B: 3, S: 9 }],
   // the embeddings' AddNorm with a dense term (inputs_embeds), and with every lookup's ids bound (position_ids)
-  ['BertModel', {}, [], { B: 2, S: 6 }, 'forward_embeds'],
+  ['BertModel', {}, ['inputs_embeds'], { B: 2, S: 6 }],
   ['BertModel', {}, ['position_ids'], { B: 2, S: 6 }],
 ];
 
