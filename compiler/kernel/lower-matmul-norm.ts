@@ -30,13 +30,17 @@ export function lowerMatMulNorm(node: Node, cx: LowerContext): Launch {
   if (N === undefined || !isFloat(a.dtype)) throw new Error('kernel lowering: matmul_norm needs floats and a constant row length');
   const bSource = cx.transposedFrom(b);
   const cols = Math.ceil(N / CT);
-  const lb = new LaunchBuilder(`matmul_norm_f32_${bSource ? 't' : 'n'}_n${N}_epi${addends.length}`, RT * CT);
+  // an int8 weight: i8 values and one f32 scale per output column, dequantised as b is read
+  const bScales = cx.scaleOf(bSource ?? b);
+  const q8 = bScales !== undefined ? '_q8' : '';
+  const lb = new LaunchBuilder(`matmul_norm_${node.dtype}_${bSource ? 't' : 'n'}_n${N}${q8}_epi${addends.length}`, RT * CT);
   const k = lb.k;
   const u = E.u32;
   // each operand in its own storage (narrow ones widen into f32 registers: precision lowering)
   const bind = (name: string, x: Node, write = false) => lb.bind(name, storageOf(x.dtype), cx.buffer(x), write);
   const A = bind('a', a);
-  const B = bind('b', bSource ?? b);
+  const B = bScales !== undefined ? lb.bind('b', 'i8', cx.buffer(bSource ?? b)) : bind('b', bSource ?? b);
+  const scaleB = bScales !== undefined ? lb.bind('b_scale', 'f32', bScales) : undefined;
   const Y = bind('y', node, true);
   const adds = addends.map((x, i) => bind(`add${i}`, x));
   const W = bind('w', w);
@@ -57,7 +61,10 @@ export function lowerMatMulNorm(node: Node, cx: LowerContext): Launch {
 
   k.for('kk', u(0), K, u(1), (kk) => {
     const av = aRow.map((r) => k.let('av', k.load(A, E.add(r, kk))));
-    const bv = colRead.map((c) => k.let('bv', k.load(B, bSource ? E.add(E.mul(c, K), kk) : E.add(E.mul(kk, u(N)), c))));
+    const bv = colRead.map((c) => {
+      const v = k.load(B, bSource ? E.add(E.mul(c, K), kk) : E.add(E.mul(kk, u(N)), c));
+      return k.let('bv', scaleB ? E.mul(v, k.load(scaleB, c)) : v);
+    });
     acc.forEach((row, r) => row.forEach((x, i) => x.set(E.add(x.get, E.mul(av[r]!, bv[i]!)))));
   });
 

@@ -11,7 +11,7 @@
  */
 import { dimEq, dimValue, type Dim, shapeSize } from '../ir/dim.ts';
 import { type Graph, graphNodes, type Node } from '../ir/graph.ts';
-import { Op } from '../ir/ops.ts';
+import { isFloat, Op } from '../ir/ops.ts';
 import type { Kernel } from './ir.ts';
 import { type Launch, type Storage, storageOf } from './launch.ts';
 import { constValue } from './lower-elementwise.ts';
@@ -86,7 +86,7 @@ function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
   const outputs = new Set(graph.outputs.map((o) => o.node.id));
   const consumers = new Map<number, Node[]>();
   for (const n of nodes) for (const s of n.src) consumers.set(s.id, [...(consumers.get(s.id) ?? []), n]);
-  const rowGather = (n: Node) => n.op === Op.Gather && n.dtype === 'f32' && n.src[0]!.shape.length === 2;
+  const rowGather = (n: Node) => n.op === Op.Gather && isFloat(n.dtype) && n.dtype === n.src[0]!.dtype && n.src[0]!.shape.length === 2;
   const readsRows = (c: Node, n: Node) => c.op === Op.AddNorm && c.src.indexOf(n) < c.src.length - 2 && dimEq(c.shape[c.shape.length - 1]!, n.shape[n.shape.length - 1]!);
   const gathers = nodes.filter((n) => rowGather(n) && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => readsRows(c, n)));
   // an arange read only by those gathers is the row index itself

@@ -41,6 +41,8 @@ function narrowingOperands(n: Node): readonly Node[] | undefined {
       return n.src.slice(0, 3);
     case Op.LayerNorm:
       return [n.src[0]!];
+    case Op.AddNorm: // its terms (gathered embedding rows, residuals); the statistics stay f32 registers in the kernel
+      return n.src.slice(0, -2);
     default:
       return undefined;
   }
@@ -85,11 +87,13 @@ function quantise(n: Node, cx: RewriteContext, memo: WeakMap<Node, boolean>): No
   const readers = cx.consumers(n);
   const products = (t: Node) => cx.consumers(t);
   const linear = (t: Node) =>
-    isLastTwoSwap(t) && !isOutput(t, cx) && products(t).every((m) => (m.op === Op.MatMul || m.op === Op.MatMulEpilogue) && m.src.indexOf(t) === 1 && m.src.lastIndexOf(t) === 1);
+    isLastTwoSwap(t) && !isOutput(t, cx) && products(t).every((m) => PRODUCTS.has(m.op) && m.src.indexOf(t) === 1 && m.src.lastIndexOf(t) === 1);
   if (readers.length === 0 || !readers.every(linear)) return undefined;
   if (readers.some((t) => products(t).some((m) => reachesOutputDirectly(m, cx, memo)))) return undefined;
   return cx.make(n.op, n.dtype, n.shape, [], { ...n.arg, quant: 'int8' }, n.origin);
 }
+
+const PRODUCTS: ReadonlySet<Op> = new Set([Op.MatMul, Op.MatMulEpilogue, Op.MatMulNorm]);
 
 /** A graph output: used more often than it has consumer nodes. */
 const isOutput = (n: Node, cx: RewriteContext): boolean => cx.uses(n) > cx.consumers(n).length;
