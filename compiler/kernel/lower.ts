@@ -28,6 +28,8 @@ export interface LowerContext {
   transposedFrom(node: Node): Node | undefined;
   /** For a gather of table rows that is not materialised (only AddNorm kernels read it): its [table, ids]. */
   gatheredFrom(node: Node): readonly [Node, Node] | undefined;
+  /** The target runs warps of WARP threads with shuffles (CUDA), so reductions may use `shuffleXor` (warp.ts). */
+  readonly warpShuffles: boolean;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {

@@ -88,7 +88,13 @@ function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
   return new Set([...gone, ...ranges.map((n) => n.id)]);
 }
 
-export function scheduleGraph(graph: Graph): Schedule {
+/** What the target offers that changes the kernels it gets (the same graph gives each target its own schedule). */
+export interface ScheduleOptions {
+  /** Warps of WARP threads with shuffles (CUDA): reductions combine inside warps in registers (warp.ts). */
+  readonly warpShuffles?: boolean;
+}
+
+export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedule {
   const nodes = graphNodes(graph);
   const gathers = elidedGathers(graph, nodes);
   const elided = new Set([...elidedTransposes(graph, nodes), ...gathers]);
@@ -109,6 +115,7 @@ export function scheduleGraph(graph: Graph): Schedule {
     temp: (storage: Storage, size: Dim): number => add({ kind: 'temp', storage, size }),
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
     gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
+    warpShuffles: opts.warpShuffles ?? false,
   };
 
   for (const node of nodes) {
