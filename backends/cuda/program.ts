@@ -64,8 +64,8 @@ export function cudaProgramOf(s: Schedule, plan: MemoryPlan): CudaProgram {
   return { format: 'dslc-cuda/1', kernels, ...programLayout(s, plan, index) };
 }
 
-/** What CUDA offers the lowerings: warp shuffles among 32 threads, for reductions. */
-export const CUDA_SCHEDULE: ScheduleOptions = { warpShuffles: true };
+/** What CUDA offers the lowerings: warp shuffles among 32 threads, for reductions, and 16-byte loads. */
+export const CUDA_SCHEDULE: ScheduleOptions = { warpShuffles: true, vectorLoads: true };
 
 /** Graph → schedule → memory plan → CUDA program. */
 export function compileCuda(graph: Graph): CudaProgram {

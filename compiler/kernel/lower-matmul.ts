@@ -19,6 +19,7 @@ import { type Launch, LaunchBuilder } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { elementwiseValue } from './math.ts';
 import { Op } from '../ir/ops.ts';
+import { loadVectorTile, multipleOf4 } from './vector-tile.ts';
 
 const TILE = 64;
 const SLAB = 16;
@@ -61,10 +62,16 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const addends = node.src.slice(2);
   const act = node.op === Op.MatMulEpilogue ? (node.arg['act'] as Op | null) : null;
   const epi = addends.length > 0 || act ? `_epi${addends.length}${act ? `_${act}` : ''}` : '';
-  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}`, THREADS);
+  // 16-byte tile loads where the operand's contiguous axis (k of a plain A or a transposed B, n of a plain B) is
+  // a multiple of 4; batch strides are multiples of it too, so every run of 4 is aligned
+  const kDim = a.shape[a.shape.length - 1]!;
+  const vecA = cx.vectorLoads && !aSource && multipleOf4(kDim);
+  const vecB = cx.vectorLoads && multipleOf4(bSource ? kDim : b.shape[b.shape.length - 1]!);
+  const vec = vecA || vecB ? `_v4${vecA ? 'a' : ''}${vecB ? 'b' : ''}` : '';
+  const lb = new LaunchBuilder(`matmul_f32_${layout}_b${batch.shape.length}${epi}${vec}`, THREADS);
   const k = lb.k;
-  const A = lb.bind('a', 'f32', cx.buffer(aSource ?? a));
-  const B = lb.bind('b', 'f32', cx.buffer(bSource ?? b));
+  const A = lb.bind('a', vecA ? 'f32x4' : 'f32', cx.buffer(aSource ?? a));
+  const B = lb.bind('b', vecB ? 'f32x4' : 'f32', cx.buffer(bSource ?? b));
   const C = lb.bind('c', 'f32', cx.buffer(node), true);
   const adds = addends.map((x, i) => lb.bind(`add${i}`, 'f32', cx.buffer(x)));
   const M = lb.size('m', batch.m);
@@ -95,21 +102,33 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   grid((i, j) => acc[i]!.push(k.var(`acc${i}${j}`, 'f32', E.f32(0))));
 
   k.for('k0', u(0), K, u(SLAB), (k0) => {
-    for (let r = 0; r < (TILE * SLAB) / THREADS; r++) {
+    // A slab [TILE][SLAB] and B slab [SLAB][TILE], both row-major; zero outside the matrices.
+    const aAt = (gm: Expr, gka: Expr) => E.add(aOff, aSource ? E.add(E.mul(gka, M), gm) : E.add(E.mul(gm, K), gka));
+    const bAt = (gkb: Expr, gn: Expr) => E.add(bOff, bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn));
+    if (vecA) {
+      const at = (r: Expr, c: Expr) => [E.add(row0, r), E.add(k0, c)] as const;
+      loadVectorTile(k, { dst: As, rows: TILE, cols: SLAB, alongRows: false, src: A, at: (r, c) => aAt(...at(r, c)), inside: (r, c) => E.and(E.lt(at(r, c)[0], M), E.lt(at(r, c)[1], K)) });
+    }
+    if (vecB) {
+      const at = (r: Expr, c: Expr) => [E.add(k0, r), E.add(col0, c)] as const;
+      loadVectorTile(k, { dst: Bs, rows: SLAB, cols: TILE, alongRows: !!bSource, src: B, at: (r, c) => bAt(...at(r, c)), inside: (r, c) => E.and(E.lt(at(r, c)[0], K), E.lt(at(r, c)[1], N)) });
+    }
+    for (let r = 0; r < (TILE * SLAB) / THREADS && !(vecA && vecB); r++) {
       const e = k.let('e', E.add(lid, u(THREADS * r)));
-      // A slab [TILE][SLAB] and B slab [SLAB][TILE], both stored row-major at index e; zero outside the matrices.
-      const gm = k.let('gm', E.add(row0, E.div(e, u(SLAB))));
-      const gka = k.let('gka', E.add(k0, E.mod(e, u(SLAB))));
-      const av = k.var('av', 'f32', E.f32(0));
-      const aAt = aSource ? E.add(E.mul(gka, M), gm) : E.add(E.mul(gm, K), gka);
-      k.if(E.and(E.lt(gm, M), E.lt(gka, K)), () => av.set(k.load(A, E.add(aOff, aAt))));
-      k.store(As, e, av.get);
-      const gkb = k.let('gkb', E.add(k0, E.div(e, u(TILE))));
-      const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
-      const bv = k.var('bv', 'f32', E.f32(0));
-      const bAt = bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn);
-      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(k.load(B, E.add(bOff, bAt))));
-      k.store(Bs, e, bv.get);
+      if (!vecA) {
+        const gm = k.let('gm', E.add(row0, E.div(e, u(SLAB))));
+        const gka = k.let('gka', E.add(k0, E.mod(e, u(SLAB))));
+        const av = k.var('av', 'f32', E.f32(0));
+        k.if(E.and(E.lt(gm, M), E.lt(gka, K)), () => av.set(k.load(A, aAt(gm, gka))));
+        k.store(As, e, av.get);
+      }
+      if (!vecB) {
+        const gkb = k.let('gkb', E.add(k0, E.div(e, u(TILE))));
+        const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
+        const bv = k.var('bv', 'f32', E.f32(0));
+        k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(k.load(B, bAt(gkb, gn))));
+        k.store(Bs, e, bv.get);
+      }
     }
     k.barrier();
     k.for('kk', u(0), u(SLAB), u(1), (kk) => {

@@ -30,6 +30,8 @@ export interface LowerContext {
   gatheredFrom(node: Node): readonly [Node, Node] | undefined;
   /** The target runs warps of WARP threads with shuffles (CUDA), so reductions may use `shuffleXor` (warp.ts). */
   readonly warpShuffles: boolean;
+  /** The target gains from 16-byte loads of contiguous aligned runs (CUDA), so matmuls fill their tiles by f32x4. */
+  readonly vectorLoads: boolean;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {

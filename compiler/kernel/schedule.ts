@@ -92,6 +92,8 @@ function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
 export interface ScheduleOptions {
   /** Warps of WARP threads with shuffles (CUDA): reductions combine inside warps in registers (warp.ts). */
   readonly warpShuffles?: boolean;
+  /** 16-byte loads pay (CUDA): matmul tiles are filled by f32x4 where the operand's runs are aligned (vector-tile.ts). */
+  readonly vectorLoads?: boolean;
 }
 
 export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedule {
@@ -116,6 +118,7 @@ export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedul
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
     gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
     warpShuffles: opts.warpShuffles ?? false,
+    vectorLoads: opts.vectorLoads ?? false,
   };
 
   for (const node of nodes) {
