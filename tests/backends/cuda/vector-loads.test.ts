@@ -1,0 +1,62 @@
+/**
+ * 16-byte tile loads in CUDA matmuls (compiler/kernel/vector-tile.ts): which operands get them (a contiguous axis
+ * that is a multiple of 4, never on WGSL), and that the kernels that use them compute what the CPU reference does on
+ * the host emulation, with partial tiles (odd M and N, K not a multiple of the slab) and batch offsets, fp32 ≤ 1e-4.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runGraph } from '../../../backends/cpu/index.ts';
+import { emulationUnavailable } from '../../../backends/cuda/host-emulation/build.ts';
+import { runGraphEmulated } from '../../../backends/cuda/host-emulation/emulate.ts';
+import { compileCuda } from '../../../backends/cuda/program.ts';
+import { dimEval } from '../../../compiler/ir/dim.ts';
+import type { Graph } from '../../../compiler/ir/graph.ts';
+import { Op } from '../../../compiler/ir/ops.ts';
+import { scheduleGraph } from '../../../compiler/kernel/schedule.ts';
+import { Builder, f32, type ShapeSpec } from '../../backends/cpu/helpers.ts';
+import { assertOutputs, skipBecause } from './helpers.ts';
+
+/** x [.., S, K] @ w, where w is [K, N], or the transpose of a [N, K] weight (Linear's `x @ W^T`). */
+function matmulGraph(xShape: ShapeSpec, K: number, N: number, transposed: boolean, wBatch: ShapeSpec = []): Graph {
+  const b = new Builder();
+  const x = b.input('x', 'f32', [...xShape, K]);
+  const w = transposed ? b.op(Op.Permute, 'f32', [...wBatch, K, N], [b.input('w', 'f32', [...wBatch, N, K])], { perm: [...wBatch.keys(), wBatch.length + 1, wBatch.length] }) : b.input('w', 'f32', [...wBatch, K, N]);
+  return b.graph({ out: b.op(Op.MatMul, 'f32', [...xShape, N], [x, w]) });
+}
+
+const CASES: [string, Graph, string][] = [
+  ['x @ W^T, K = 20, N = 70', matmulGraph(['B', 'S'], 20, 70, true), '_v4ab'],
+  ['x @ W, K = 36, N = 12', matmulGraph(['S'], 36, 12, false), '_v4ab'],
+  ['x @ W, K = 8, N = 7 (only A)', matmulGraph(['S'], 8, 7, false), '_v4a'],
+  ['x @ W^T, K = 6 (no run of 4 aligned)', matmulGraph(['S'], 6, 9, true), ''],
+  ['batched x @ W, K = 5, N = 68 (only B)', matmulGraph(['B', 'S'], 5, 68, false, ['B']), '_v4b'],
+];
+
+const matmulName = (g: Graph, opts = {}) => scheduleGraph(g, opts).kernels.find((k) => k.name.startsWith('matmul'))!.name;
+
+test('CUDA matmuls load by f32x4 exactly where the contiguous axis is a multiple of 4; WGSL schedules never do', () => {
+  for (const [title, g, suffix] of CASES) {
+    const cuda = compileCuda(g).kernels.find((k) => k.name.startsWith('matmul'))!;
+    assert.ok(cuda.name.endsWith(`b0${suffix}`) || cuda.name.endsWith(`b1${suffix}`), `${title}: ${cuda.name}`);
+    assert.is(/const float4\* __restrict__ [ab]\b/.test(cuda.source), suffix !== '', title);
+    assert.not.match(matmulName(g), '_v4', title);
+  }
+});
+
+const reason = emulationUnavailable();
+if (reason) {
+  skipBecause('vectorised matmul tiles on the host emulation match the CPU reference', reason);
+} else {
+  for (const [title, g] of CASES) {
+    test(`${title}: the host emulation matches the CPU reference at odd sizes`, async () => {
+      const program = compileCuda(g);
+      for (const [B, S] of [[1, 1], [2, 67], [3, 130]] as const) {
+        const shapeOf = (name: string) => g.inputs.find((n) => n.arg['name'] === name)!.shape.map((d) => dimEval(d, { B, S }));
+        const inputs = { x: f32(shapeOf('x'), B + S), w: f32(shapeOf('w'), 7) };
+        assertOutputs(await runGraphEmulated(g, inputs, new Map(), { program }), runGraph(g, inputs, new Map()), 1e-4);
+      }
+    });
+  }
+}
+
+test.run();
