@@ -12,10 +12,12 @@ import type { Expr } from './ir.ts';
 import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { ROW_WORKGROUP } from './lower-reduce.ts';
+import { lowerLayerNormX4 } from './lower-layer-norm-x4.ts';
+import { multipleOf4 } from './vector-tile.ts';
 import { combineMaxSum, combineWelford, NEG_INF, workgroupReduce } from './workgroup.ts';
 
 /** Starts a row kernel: binds nothing, returns the row index, the row length and the row's base offset. */
-function rowStart(lb: LaunchBuilder, x: Node): { row: Expr; len: Expr; base: Expr } {
+export function rowStart(lb: LaunchBuilder, x: Node): { row: Expr; len: Expr; base: Expr } {
   const k = lb.k;
   const row = k.let('row', k.group);
   k.if(E.ge(row, lb.size('rows', shapeSize(x.shape.slice(0, -1)))), () => k.return());
@@ -63,6 +65,7 @@ export function lowerSoftmax(node: Node, cx: LowerContext): Launch {
 /** (x - mean) / sqrt(var + eps) * weight + bias with the biased variance, statistics by Welford's one pass. */
 export function lowerLayerNorm(node: Node, cx: LowerContext): Launch {
   const [x, w, b] = node.src as [Node, Node, Node];
+  if (cx.vectorLoads && multipleOf4(x.shape[x.shape.length - 1]!)) return lowerLayerNormX4(node, cx);
   const eps = node.arg['eps'] as number;
   const lb = new LaunchBuilder('layer_norm_f32', ROW_WORKGROUP);
   const k = lb.k;

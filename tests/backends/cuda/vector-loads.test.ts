@@ -1,7 +1,8 @@
 /**
- * 16-byte tile loads in CUDA matmuls (compiler/kernel/vector-tile.ts): which operands get them (a contiguous axis
- * that is a multiple of 4, never on WGSL), and that the kernels that use them compute what the CPU reference does on
- * the host emulation, with partial tiles (odd M and N, K not a multiple of the slab) and batch offsets, fp32 ≤ 1e-4.
+ * 16-byte loads in CUDA kernels: matmul tiles (compiler/kernel/vector-tile.ts) and LayerNorm rows
+ * (lower-layer-norm-x4.ts). Which kernels get them (a contiguous axis that is a multiple of 4, never on WGSL), and
+ * that those compute what the CPU reference does on the host emulation, with partial tiles (odd M and N, K not a
+ * multiple of the slab), batch offsets and rows longer than 4 × the workgroup, fp32 ≤ 1e-4.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -57,6 +58,31 @@ if (reason) {
       }
     });
   }
+}
+
+/** LayerNorm over rows of H. */
+function layerNormGraph(H: number): Graph {
+  const b = new Builder();
+  const xs = [b.input('x', 'f32', ['B', 'S', H]), b.input('w', 'f32', [H]), b.input('bias', 'f32', [H])];
+  return b.graph({ out: b.op(Op.LayerNorm, 'f32', ['B', 'S', H], xs, { eps: 1e-12 }) });
+}
+
+test('LayerNorm rows are read by f32x4 on CUDA when their length is a multiple of 4', () => {
+  for (const [H, x4] of [[12, true], [770, false], [768, true]] as const) {
+    const g = layerNormGraph(H);
+    assert.is(compileCuda(g).kernels.some((k) => k.name === 'layer_norm_f32_x4'), x4, `H = ${H}`);
+    assert.ok(scheduleGraph(g).kernels.every((k) => k.name === 'layer_norm_f32'), `WGSL, H = ${H}`);
+  }
+});
+
+if (!reason) {
+  test('LayerNorm by f32x4: the host emulation matches the CPU reference for rows of 4, 36, 260 and 768', async () => {
+    for (const H of [4, 36, 260, 768]) {
+      const g = layerNormGraph(H);
+      const inputs = { x: f32([2, 3, H], H, 4), w: f32([H], 3), bias: f32([H], 5) };
+      assertOutputs(await runGraphEmulated(g, inputs, new Map()), runGraph(g, inputs, new Map()), 1e-4);
+    }
+  });
 }
 
 test.run();
