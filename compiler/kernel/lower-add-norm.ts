@@ -63,7 +63,7 @@ export function lowerAddNorm(node: Node, cx: LowerContext): Launch {
     mean.set(E.add(mean.get, E.div(d, cnt.get)));
     m2.set(E.add(m2.get, E.mul(d, E.sub(v, mean.get))));
   });
-  const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford);
+  const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford, cx.warpShuffles);
   const rstd = k.let('rstd', E.div(E.f32(1), E.call('sqrt', E.add(E.div(q!, E.cast('f32', len)), E.f32(eps)))));
   k.for('j', k.local, len, E.u32(ROW_WORKGROUP), (j) => {
     const normed = E.mul(E.sub(value(j), mu!), rstd);

@@ -106,8 +106,17 @@ function checkBoundaryDtypes(graph: Graph): void {
   }
 }
 
-/** `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
-export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Schedule {
+/** What the target offers that changes the kernels it gets (the same graph gives each target its own schedule). */
+export interface ScheduleOptions {
+  /** Tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
+  readonly tuning?: Tuning;
+  /** Warps of WARP threads with shuffles (CUDA): reductions combine inside warps in registers (warp.ts). */
+  readonly warpShuffles?: boolean;
+  /** 16-byte loads pay (CUDA): matmul tiles are filled by f32x4 where the operand's runs are aligned (vector-tile.ts). */
+  readonly vectorLoads?: boolean;
+}
+
+export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedule {
   checkBoundaryDtypes(graph);
   const nodes = graphNodes(graph);
   const gathers = elidedGathers(graph, nodes);
@@ -132,6 +141,8 @@ export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } =
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
     gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    warpShuffles: opts.warpShuffles ?? false,
+    vectorLoads: opts.vectorLoads ?? false,
   };
 
   for (const node of nodes) {
