@@ -8,8 +8,11 @@
  *
  * The rule is dataflow, not op names: a parameter becomes narrow; an op whose float operands (constants aside) are
  * all narrow becomes narrow too, for the ops that move or combine values elementwise, the products, attention and
- * LayerNorm. It runs last, after the fusions (they match f32 graphs), and the CPU reference runs its result
- * directly: an f16 node holds the values its storage rounds to (backends/cpu/precision.ts).
+ * LayerNorm, fused ones included (matmul + LayerNorm, the embeddings' sum + LayerNorm, packed q/k/v attention).
+ * A derived parameter (fuse-qkv's concatenated weights) is a Param like any other: loaders convert it after they
+ * concatenate, and int8w's per-row scales of a concatenation are its parts' scales, concatenated.
+ * It runs last, after the fusions (they match f32 graphs), and the CPU reference runs its result directly: an f16
+ * node holds the values its storage rounds to (backends/cpu/precision.ts).
  */
 import type { Node } from '../ir/graph.ts';
 import { COMPARE_OPS, type DType, ELEMENTWISE_OPS, Op } from '../ir/ops.ts';
@@ -74,6 +77,9 @@ function reachesOutputDirectly(n: Node, cx: RewriteContext, memo: WeakMap<Node, 
   return result;
 }
 
+/** The products that read a Linear's weight transposed (the fused LayerNorm one included). */
+const PRODUCTS: ReadonlySet<Op> = new Set([Op.MatMul, Op.MatMulEpilogue, Op.MatMulNorm]);
+
 /**
  * int8w: a 2-D f32 weight read only as `x @ Wᵀ` (a Linear: every consumer is a transpose that only products read
  * as their right operand) gets `quant: 'int8'`: the schedule stores it as int8 with one f32 scale per row of W
@@ -92,8 +98,6 @@ function quantise(n: Node, cx: RewriteContext, memo: WeakMap<Node, boolean>): No
   if (readers.some((t) => products(t).some((m) => reachesOutputDirectly(m, cx, memo)))) return undefined;
   return cx.make(n.op, n.dtype, n.shape, [], { ...n.arg, quant: 'int8' }, n.origin);
 }
-
-const PRODUCTS: ReadonlySet<Op> = new Set([Op.MatMul, Op.MatMulEpilogue, Op.MatMulNorm]);
 
 /** A graph output: used more often than it has consumer nodes. */
 const isOutput = (n: Node, cx: RewriteContext): boolean => cx.uses(n) > cx.consumers(n).length;
