@@ -23,8 +23,7 @@ import { validateGraph } from './ir/validate.ts';
 import { type MemoryPlan, planMemory } from './kernel/memory-plan.ts';
 import { PASSES, type PassOptions, runPass } from './passes/index.ts';
 import { type Precision, PRECISIONS } from './passes/lower-precision.ts';
-import { type Schedule, scheduleGraph } from './kernel/schedule.ts';
-import type { Tuning } from './kernel/tuning.ts';
+import { type Schedule, type ScheduleOptions, scheduleGraph } from './kernel/schedule.ts';
 
 export interface Source {
   readonly file: string;
@@ -62,7 +61,7 @@ export function compileGraph(src: Source, opts: ElaborateOptions): Graph {
 }
 
 /** Graph IR → the launches that compute it (every kernel checked) and the memory plan of their buffers. */
-export function compileKernels(graph: Graph, opts: { readonly tuning?: Tuning } = {}): { schedule: Schedule; plan: MemoryPlan } {
+export function compileKernels(graph: Graph, opts: ScheduleOptions = {}): { schedule: Schedule; plan: MemoryPlan } {
   const schedule = scheduleGraph(graph, opts);
   return { schedule, plan: planMemory(schedule) };
 }

@@ -7,7 +7,8 @@
 import type { Graph } from '../../compiler/ir/graph.ts';
 import type { Kernel, StorageType } from '../../compiler/kernel/ir.ts';
 import { type MemoryPlan, planMemory } from '../../compiler/kernel/memory-plan.ts';
-import { type Schedule, scheduleGraph } from '../../compiler/kernel/schedule.ts';
+import { type Schedule, type ScheduleOptions, scheduleGraph } from '../../compiler/kernel/schedule.ts';
+import type { Tuning } from '../../compiler/kernel/tuning.ts';
 import { type ProgramBuffer, type ProgramLaunch, type ProgramLayout, programLayout } from '../../compiler/kernel/layout.ts';
 import { preludeFor } from './prelude.ts';
 import { renderCuda } from './renderer.ts';
@@ -64,8 +65,11 @@ export function cudaProgramOf(s: Schedule, plan: MemoryPlan): CudaProgram {
   return { format: 'dslc-cuda/1', kernels, ...programLayout(s, plan, index) };
 }
 
-/** Graph → schedule → memory plan → CUDA program. */
-export function compileCuda(graph: Graph): CudaProgram {
-  const schedule = scheduleGraph(graph);
+/** What CUDA offers the lowerings: warp shuffles among 32 threads, for reductions, and 16-byte loads. */
+export const CUDA_SCHEDULE: ScheduleOptions = { warpShuffles: true, vectorLoads: true };
+
+/** Graph → schedule → memory plan → CUDA program (`opts.tuning`: GEMM and attention tiles, defaults when absent). */
+export function compileCuda(graph: Graph, opts: { readonly tuning?: Tuning } = {}): CudaProgram {
+  const schedule = scheduleGraph(graph, { ...CUDA_SCHEDULE, ...opts });
   return cudaProgramOf(schedule, planMemory(schedule));
 }

@@ -34,7 +34,7 @@ function refsOf(e: Expr, into: Set<string>): void {
 
 function readsOf(stmts: readonly Stmt[], into: Set<string>): void {
   for (const s of stmts) {
-    if (s.k === 'let' || s.k === 'var' || s.k === 'set') refsOf(s.v, into);
+    if (s.k === 'let' || s.k === 'var' || s.k === 'set' || s.k === 'shuffleXor') refsOf(s.v, into);
     else if (s.k === 'store') [s.i, s.v].forEach((e) => refsOf(e, into));
     else if (s.k === 'for') {
       [s.from, s.to, s.step].forEach((e) => refsOf(e, into));

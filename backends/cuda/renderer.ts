@@ -160,6 +160,11 @@ export class CudaRenderer extends CStyleRenderer {
     return '__syncthreads();';
   }
 
+  /** Every lane of the warp takes part (the IR puts shuffles only where the whole workgroup is). */
+  override shuffleXor(name: string, t: Type, v: string, xor: number): string {
+    return this.declareLet(name, t, `__shfl_xor_sync(0xffffffffu, ${v}, ${xor})`);
+  }
+
   /**
    * The kernel's source and `extern "C"` name: its description plus a hash of its text, so equal kernels share one
    * name. The text is rendered once with a placeholder that no identifier of the body can be (it is a C++ keyword).

@@ -70,6 +70,11 @@ export abstract class CStyleRenderer {
   abstract forHeader(name: string, from: string, to: string, step: string): string;
   abstract barrier(): string;
 
+  /** `let name = v` from lane `lane ^ xor` of the warp; only targets with fixed-width warps spell it (ir.ts). */
+  shuffleXor(name: string, _t: Type, _v: string, _xor: number, kernel: Kernel): string {
+    throw new Error(`kernel ${kernel.name}: this target has no warp shuffles (shuffle ${name}); schedule it without warpShuffles`);
+  }
+
   /** An operand of a binary op, parenthesised where precedence (or the target's rules on chained comparisons) needs it. */
   private operand(e: Expr, parentOp: string, right: boolean, kernel: Kernel): string {
     const text = this.expr(e, kernel);
@@ -141,6 +146,8 @@ export abstract class CStyleRenderer {
       }
       case 'barrier':
         return this.barrier();
+      case 'shuffleXor':
+        return this.shuffleXor(this.name(s.name), s.v.t, e(s.v), s.xor, kernel);
       case 'return':
         return 'return;';
     }

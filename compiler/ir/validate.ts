@@ -35,8 +35,8 @@ function check(n: Node): string | undefined {
     case Op.LayerNorm:
       return n.src.length === 3 && shapeEq(a!.shape, n.shape) && FLOAT_DTYPES.has(n.dtype) ? undefined : 'bad layer_norm';
     case Op.AddNorm:
-      if (n.src.length < 4 || !n.src.slice(0, -2).every((s) => broadcastable(n.shape, s.shape) && s.dtype === 'f32')) return 'add_norm terms do not broadcast to the result';
-      return n.dtype === 'f32' && typeof n.arg['eps'] === 'number' ? undefined : 'bad add_norm';
+      if (n.src.length < 4 || !n.src.slice(0, -2).every((s) => broadcastable(n.shape, s.shape) && FLOAT_DTYPES.has(s.dtype))) return 'add_norm terms do not broadcast to the result';
+      return FLOAT_DTYPES.has(n.dtype) && typeof n.arg['eps'] === 'number' ? undefined : 'bad add_norm';
     case Op.MatMulEpilogue:
       if (!n.src.slice(2).every((s) => broadcastable(n.shape, s.shape))) return 'epilogue addends do not broadcast to the result';
       if (n.arg['act'] !== null && !UNARY_OPS.has(n.arg['act'] as Op)) return 'epilogue activation is not a unary op';

@@ -127,6 +127,14 @@ export class KernelBuilder {
     this.emit({ k: 'if', c, then: t, else: e });
   }
 
+  /** The value `v` had in the thread at warp lane `lane ^ xor` (see the `shuffleXor` statement of ir.ts). */
+  shuffleXor(name: string, v: Expr, xor: number): Expr {
+    if (v.t !== 'f32' && v.t !== 'i32' && v.t !== 'u32') throw new Error(`kernel IR: shuffle of ${v.t}`);
+    const n = this.fresh(name);
+    this.emit({ k: 'shuffleXor', name: n, v, xor });
+    return ref(n, v.t);
+  }
+
   barrier(): void {
     this.emit({ k: 'barrier' });
   }

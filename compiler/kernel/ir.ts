@@ -45,6 +45,9 @@ export const vectorOf = (t: Scalar): Vector => {
 };
 export const isVector = (t: Type): t is Vector => t.endsWith('x4');
 
+/** Threads per warp for `shuffleXor`: CUDA's, the only target that gets shuffles (see the statement below). */
+export const WARP = 32;
+
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&&' | '||';
 export type UnaryOp = 'neg' | 'not';
 /** Math functions every target has under some name (the renderer's table maps them). */
@@ -77,6 +80,14 @@ export type Stmt =
   | { readonly k: 'if'; readonly c: Expr; readonly then: readonly Stmt[]; readonly else: readonly Stmt[] }
   /** Workgroup barrier (memory and execution); only in control flow that is uniform across the group. */
   | { readonly k: 'barrier' }
+  /**
+   * `let name = v`, but `v` as the thread at warp lane `lane ^ xor` computed it: one step of a butterfly exchange
+   * among the `WARP` threads of a warp (threads `local / WARP` alike), with no shared memory and no barrier. It is
+   * a collective: only in control flow uniform across the workgroup (like `barrier`), with every warp full. Scalars
+   * of 4 bytes only. Targets without a fixed warp width (WebGPU's subgroups are 4 to 128 wide) do not get it: the
+   * schedule emits it only for a target that names its warp width (compiler/kernel/warp.ts).
+   */
+  | { readonly k: 'shuffleXor'; readonly name: string; readonly v: Expr; readonly xor: number }
   | { readonly k: 'return' };
 
 export interface BufferParam {

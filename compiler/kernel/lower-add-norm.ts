@@ -10,7 +10,7 @@ import { Op } from '../ir/ops.ts';
 import * as E from './expr.ts';
 import { broadcastStrides, strideExpr, stridedOffsets } from './indexing.ts';
 import type { Expr } from './ir.ts';
-import { type Launch, LaunchBuilder } from './launch.ts';
+import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { ROW_WORKGROUP } from './lower-reduce.ts';
 import { combineWelford, workgroupReduce } from './workgroup.ts';
@@ -20,7 +20,7 @@ export function lowerAddNorm(node: Node, cx: LowerContext): Launch {
   const [w, b] = node.src.slice(-2) as [Node, Node];
   const eps = node.arg['eps'] as number;
   const gathered = terms.map((x) => cx.gatheredFrom(x));
-  const lb = new LaunchBuilder(`add_norm_f32_${gathered.map((g) => (g ? (g[1].op === Op.Arange ? 'a' : 'g') : 'x')).join('')}`, ROW_WORKGROUP);
+  const lb = new LaunchBuilder(`add_norm_${node.dtype}_${gathered.map((g) => (g ? (g[1].op === Op.Arange ? 'a' : 'g') : 'x')).join('')}`, ROW_WORKGROUP);
   const k = lb.k;
   const rowsShape = node.shape.slice(0, -1);
   const row = k.let('row', k.group);
@@ -33,7 +33,7 @@ export function lowerAddNorm(node: Node, cx: LowerContext): Launch {
     const g = gathered[i];
     if (g) {
       const [table, ids] = g;
-      const T = lb.bind(`table${i}`, 'f32', cx.buffer(table));
+      const T = lb.bind(`table${i}`, storageOf(table.dtype), cx.buffer(table));
       // arange ids are their own index (the schedule gives such an arange no buffer)
       const raw = ids.op === Op.Arange ? E.cast('i32', rowOffsets[i]!) : k.load(lb.bind(`ids${i}`, 'i32', cx.buffer(ids)), rowOffsets[i]!);
       const last = E.sub(E.cast('i32', lb.size(`v${i}`, table.shape[0]!)), E.i32(1));
@@ -41,14 +41,15 @@ export function lowerAddNorm(node: Node, cx: LowerContext): Launch {
       const at = k.let(`row${i}`, E.mul(id, len));
       return (j) => k.load(T, E.add(at, j));
     }
-    const X = lb.bind(`x${i}`, 'f32', cx.buffer(x));
+    const X = lb.bind(`x${i}`, storageOf(x.dtype), cx.buffer(x));
     const colStride = strideExpr(lb, `cs${i}`, broadcastStrides(x.shape, node.shape)[node.shape.length - 1]!);
     const at = k.let(`row${i}`, rowOffsets[i]!);
     return (j) => k.load(X, E.add(at, E.mul(j, colStride)));
   });
-  const weight = lb.bind('w', 'f32', cx.buffer(w));
-  const bias = lb.bind('b', 'f32', cx.buffer(b));
-  const y = lb.bind('y', 'f32', cx.buffer(node), true);
+  // each operand in its own storage (narrow ones widen into f32 registers: the sum and statistics stay f32)
+  const weight = lb.bind('w', storageOf(w.dtype), cx.buffer(w));
+  const bias = lb.bind('b', storageOf(b.dtype), cx.buffer(b));
+  const y = lb.bind('y', storageOf(node.dtype), cx.buffer(node), true);
   const value = (j: Expr): Expr => reads.slice(1).reduce((s, r) => E.add(s, r(j)), reads[0]!(j)); // the graph's order
   const base = k.let('base', E.mul(row, len));
 
@@ -62,7 +63,7 @@ export function lowerAddNorm(node: Node, cx: LowerContext): Launch {
     mean.set(E.add(mean.get, E.div(d, cnt.get)));
     m2.set(E.add(m2.get, E.mul(d, E.sub(v, mean.get))));
   });
-  const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford);
+  const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford, cx.warpShuffles);
   const rstd = k.let('rstd', E.div(E.f32(1), E.call('sqrt', E.add(E.div(q!, E.cast('f32', len)), E.f32(eps)))));
   k.for('j', k.local, len, E.u32(ROW_WORKGROUP), (j) => {
     const normed = E.mul(E.sub(value(j), mu!), rstd);

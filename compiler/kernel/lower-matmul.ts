@@ -20,6 +20,7 @@ import type { LowerContext } from './lower.ts';
 import { elementwiseValue } from './math.ts';
 import { isFloat, Op } from '../ir/ops.ts';
 import { DEFAULT_TUNING, matmulSuffix, matmulThreads, matmulTilesProblem } from './tuning.ts';
+import { loadVectorTile, multipleOf4 } from './vector-tile.ts';
 
 
 interface Batch {
@@ -66,17 +67,27 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const THREADS = matmulThreads(tiles);
   // an int8 weight: i8 values and one f32 scale per output column, dequantised as the B slab is loaded
   const bScales = cx.scaleOf(bSource ?? b);
+  const aStorage = storageOf(a.dtype);
+  const bStorage = bScales !== undefined ? 'i8' : storageOf(b.dtype);
+  // 16-byte tile loads (CUDA) of f32 operands whose contiguous axis (k of a plain A or a transposed B, n of a plain B)
+  // is a multiple of 4; batch strides are multiples of it too, so every run of 4 is aligned. Narrow and int8 operands
+  // keep their scalar typed loads; a tile shape that is not one run of 4 per thread keeps them too.
+  const kDim = a.shape[a.shape.length - 1]!;
+  const oneRunEach = TILE * SLAB === 4 * THREADS && SLAB % 4 === 0;
+  const vecA = cx.vectorLoads && oneRunEach && aStorage === 'f32' && !aSource && multipleOf4(kDim);
+  const vecB = cx.vectorLoads && oneRunEach && bStorage === 'f32' && multipleOf4(bSource ? kDim : b.shape[b.shape.length - 1]!);
+  const vecLoads = vecA || vecB ? `_v4${vecA ? 'a' : ''}${vecB ? 'b' : ''}` : '';
   // A narrow output with a row length that is a multiple of 4: each thread's 4 adjacent columns are stored as one
   // 8-byte vector (CUDA: two half2; packed WGSL: two whole u32 words, no atomics).
   const out = storageOf(node.dtype);
   const nValue = dimValue(b.shape[b.shape.length - 1]!);
   const vecOut = (out === 'f16' || out === 'bf16') && nValue !== undefined && nValue % PER === 0;
-  const suffix = `${bScales !== undefined ? '_q8' : ''}${epi}${vecOut ? '_v4' : ''}`;
+  const suffix = `${bScales !== undefined ? '_q8' : ''}${epi}${vecLoads}${vecOut ? '_v4' : ''}`;
   const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${suffix}${matmulSuffix(tiles)}`, THREADS);
   const k = lb.k;
   // storage follows each operand's dtype; loads widen into the f32 tiles and accumulators, the store rounds
-  const A = lb.bind('a', storageOf(a.dtype), cx.buffer(aSource ?? a));
-  const B = lb.bind('b', bScales !== undefined ? 'i8' : storageOf(b.dtype), cx.buffer(bSource ?? b));
+  const A = lb.bind('a', vecA ? 'f32x4' : aStorage, cx.buffer(aSource ?? a));
+  const B = lb.bind('b', vecB ? 'f32x4' : bStorage, cx.buffer(bSource ?? b));
   const scaleB = bScales !== undefined ? lb.bind('b_scale', 'f32', bScales) : undefined;
   const C = lb.bind('c', vecOut ? storageVectorOf(out as 'f16' | 'bf16') : out, cx.buffer(node), true);
   const adds = addends.map((x, i) => lb.bind(`add${i}`, storageOf(x.dtype), cx.buffer(x)));
@@ -108,25 +119,37 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   grid((i, j) => acc[i]!.push(k.var(`acc${i}${j}`, 'f32', E.f32(0))));
 
   k.for('k0', u(0), K, u(SLAB), (k0) => {
-    for (let r = 0; r < (TILE * SLAB) / THREADS; r++) {
+    // A slab [TILE][SLAB] and B slab [SLAB][TILE], both row-major; zero outside the matrices.
+    const aAt = (gm: Expr, gka: Expr) => E.add(aOff, aSource ? E.add(E.mul(gka, M), gm) : E.add(E.mul(gm, K), gka));
+    const bAt = (gkb: Expr, gn: Expr) => E.add(bOff, bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn));
+    if (vecA) {
+      const at = (r: Expr, c: Expr) => [E.add(row0, r), E.add(k0, c)] as const;
+      loadVectorTile(k, { dst: As, rows: TILE, cols: SLAB, alongRows: false, src: A, at: (r, c) => aAt(...at(r, c)), inside: (r, c) => E.and(E.lt(at(r, c)[0], M), E.lt(at(r, c)[1], K)) });
+    }
+    if (vecB) {
+      const at = (r: Expr, c: Expr) => [E.add(k0, r), E.add(col0, c)] as const;
+      loadVectorTile(k, { dst: Bs, rows: SLAB, cols: TILE, alongRows: !!bSource, src: B, at: (r, c) => bAt(...at(r, c)), inside: (r, c) => E.and(E.lt(at(r, c)[0], K), E.lt(at(r, c)[1], N)) });
+    }
+    for (let r = 0; r < (TILE * SLAB) / THREADS && !(vecA && vecB); r++) {
       const e = k.let('e', E.add(lid, u(THREADS * r)));
-      // A slab [TILE][SLAB] and B slab [SLAB][TILE], both stored row-major at index e; zero outside the matrices.
-      const gm = k.let('gm', E.add(row0, E.div(e, u(SLAB))));
-      const gka = k.let('gka', E.add(k0, E.mod(e, u(SLAB))));
-      const av = k.var('av', 'f32', E.f32(0));
-      const aAt = aSource ? E.add(E.mul(gka, M), gm) : E.add(E.mul(gm, K), gka);
-      k.if(E.and(E.lt(gm, M), E.lt(gka, K)), () => av.set(k.load(A, E.add(aOff, aAt))));
-      k.store(As, e, av.get);
-      const gkb = k.let('gkb', E.add(k0, E.div(e, u(TILE))));
-      const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
-      const bv = k.var('bv', 'f32', E.f32(0));
-      const bAt = bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn);
-      const bLoad = (): Expr => {
-        const v = k.load(B, E.add(bOff, bAt));
-        return scaleB ? E.mul(v, k.load(scaleB, gn)) : v;
-      };
-      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(bLoad()));
-      k.store(Bs, e, bv.get);
+      if (!vecA) {
+        const gm = k.let('gm', E.add(row0, E.div(e, u(SLAB))));
+        const gka = k.let('gka', E.add(k0, E.mod(e, u(SLAB))));
+        const av = k.var('av', 'f32', E.f32(0));
+        k.if(E.and(E.lt(gm, M), E.lt(gka, K)), () => av.set(k.load(A, aAt(gm, gka))));
+        k.store(As, e, av.get);
+      }
+      if (!vecB) {
+        const gkb = k.let('gkb', E.add(k0, E.div(e, u(TILE))));
+        const gn = k.let('gn', E.add(col0, E.mod(e, u(TILE))));
+        const bv = k.var('bv', 'f32', E.f32(0));
+        const bLoad = (): Expr => {
+          const v = k.load(B, bAt(gkb, gn));
+          return scaleB ? E.mul(v, k.load(scaleB, gn)) : v;
+        };
+        k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(bLoad()));
+        k.store(Bs, e, bv.get);
+      }
     }
     k.barrier();
     k.for('kk', u(0), u(SLAB), u(1), (kk) => {

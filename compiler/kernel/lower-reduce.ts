@@ -59,7 +59,7 @@ export function lowerReduce(node: Node, cx: LowerContext): Launch {
     const base = k.let('base', E.mul(row, len));
     const acc = k.var('acc', r.t, r.init);
     k.for('j', k.local, len, E.u32(ROW_WORKGROUP), (j) => acc.set(r.step(acc.get, read(E.add(base, j)))));
-    const [total] = workgroupReduce(k, [acc.get], ([a], [b]) => [r.step(a!, b!)]);
+    const [total] = workgroupReduce(k, [acc.get], ([a], [b]) => [r.step(a!, b!)], cx.warpShuffles);
     k.if(E.eq(k.local, E.u32(0)), () => k.store(y, row, finish(total!)));
     return lb.finish(node, [{ dim: outer, per: 1 }]);
   }

@@ -12,10 +12,12 @@ import type { Expr } from './ir.ts';
 import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import type { LowerContext } from './lower.ts';
 import { ROW_WORKGROUP } from './lower-reduce.ts';
+import { lowerLayerNormX4 } from './lower-layer-norm-x4.ts';
+import { multipleOf4 } from './vector-tile.ts';
 import { combineMaxSum, combineWelford, NEG_INF, workgroupReduce } from './workgroup.ts';
 
 /** Starts a row kernel: binds nothing, returns the row index, the row length and the row's base offset. */
-function rowStart(lb: LaunchBuilder, x: Node): { row: Expr; len: Expr; base: Expr } {
+export function rowStart(lb: LaunchBuilder, x: Node): { row: Expr; len: Expr; base: Expr } {
   const k = lb.k;
   const row = k.let('row', k.group);
   k.if(E.ge(row, lb.size('rows', shapeSize(x.shape.slice(0, -1)))), () => k.return());
@@ -24,7 +26,7 @@ function rowStart(lb: LaunchBuilder, x: Node): { row: Expr; len: Expr; base: Exp
 }
 
 /** Per-thread online (max, Σ exp(x - max)) over the thread's share of a row. */
-function rowMaxSum(lb: LaunchBuilder, read: (j: Expr) => Expr, len: Expr): Expr[] {
+function rowMaxSum(lb: LaunchBuilder, read: (j: Expr) => Expr, len: Expr, cx: LowerContext): Expr[] {
   const k = lb.k;
   const m = k.var('m', 'f32', NEG_INF);
   const s = k.var('s', 'f32', E.f32(0));
@@ -39,7 +41,7 @@ function rowMaxSum(lb: LaunchBuilder, read: (j: Expr) => Expr, len: Expr): Expr[
       () => k.if(E.gt(m.get, NEG_INF), () => s.set(E.add(s.get, E.call('exp', E.sub(v, m.get))))),
     );
   });
-  return workgroupReduce(k, [m.get, s.get], combineMaxSum);
+  return workgroupReduce(k, [m.get, s.get], combineMaxSum, cx.warpShuffles);
 }
 
 /** A row whose max is -Infinity becomes uniform (1/n), the answer a finite mask gives; see backends/cpu/rows.ts. */
@@ -50,7 +52,7 @@ export function lowerSoftmax(node: Node, cx: LowerContext): Launch {
   const src = lb.bind('x', storageOf(x.dtype, x), cx.buffer(x));
   const y = lb.bind('y', storageOf(node.dtype, node), cx.buffer(node), true);
   const { len, base } = rowStart(lb, x);
-  const [m, s] = rowMaxSum(lb, (j) => k.load(src, E.add(base, j)), len);
+  const [m, s] = rowMaxSum(lb, (j) => k.load(src, E.add(base, j)), len, cx);
   const uniform = k.let('uniform', E.div(E.f32(1), E.cast('f32', len)));
   k.for('j', k.local, len, E.u32(ROW_WORKGROUP), (j) => {
     const at = k.let('at', E.add(base, j));
@@ -63,6 +65,9 @@ export function lowerSoftmax(node: Node, cx: LowerContext): Launch {
 /** (x - mean) / sqrt(var + eps) * weight + bias with the biased variance, statistics by Welford's one pass. */
 export function lowerLayerNorm(node: Node, cx: LowerContext): Launch {
   const [x, w, b] = node.src as [Node, Node, Node];
+  // 16-byte loads of f32 rows; narrow storages keep the scalar typed loads below
+  const allF32 = [x, w, b, node].every((n) => storageOf(n.dtype) === 'f32');
+  if (cx.vectorLoads && allF32 && multipleOf4(x.shape[x.shape.length - 1]!)) return lowerLayerNormX4(node, cx);
   const eps = node.arg['eps'] as number;
   const lb = new LaunchBuilder(`layer_norm_${node.dtype}`, ROW_WORKGROUP);
   const k = lb.k;
@@ -82,7 +87,7 @@ export function lowerLayerNorm(node: Node, cx: LowerContext): Launch {
     mean.set(E.add(mean.get, E.div(d, cnt.get)));
     m2.set(E.add(m2.get, E.mul(d, E.sub(v, mean.get))));
   });
-  const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford);
+  const [, mu, q] = workgroupReduce(k, [cnt.get, mean.get, m2.get], combineWelford, cx.warpShuffles);
   const variance = k.let('variance', E.div(q!, E.cast('f32', len)));
   const rstd = k.let('rstd', E.div(E.f32(1), E.call('sqrt', E.add(variance, E.f32(eps)))));
   k.for('j', k.local, len, E.u32(ROW_WORKGROUP), (j) => {
@@ -111,7 +116,7 @@ export function lowerCrossEntropy(node: Node, cx: LowerContext): Launch[] {
   const lossOut = lb.bind('loss', 'f32', loss, true);
   const keptOut = lb.bind('kept', 'i32', kept, true);
   const { row, len, base } = rowStart(lb, logits);
-  const [m, s] = rowMaxSum(lb, (j) => k.load(src, E.add(base, j)), len);
+  const [m, s] = rowMaxSum(lb, (j) => k.load(src, E.add(base, j)), len, cx);
   const label = k.let('label', k.load(lab, row));
   const keep = k.let('keep', E.ne(label, E.i32(ignore)));
   const col = k.let('col', E.cast('u32', E.call('clamp', label, E.i32(0), E.sub(E.cast('i32', len), E.i32(1)))));
@@ -133,7 +138,7 @@ export function lowerCrossEntropy(node: Node, cx: LowerContext): Launch[] {
     total.set(E.add(total.get, km.load(lossIn, r)));
     count.set(E.add(count.get, km.load(keptIn, r)));
   });
-  const [t, c] = workgroupReduce(km, [total.get, count.get], ([a1, a2], [b1, b2]) => [E.add(a1!, b1!), E.add(a2!, b2!)]);
+  const [t, c] = workgroupReduce(km, [total.get, count.get], ([a1, a2], [b1, b2]) => [E.add(a1!, b1!), E.add(a2!, b2!)], cx.warpShuffles);
   km.if(E.eq(km.local, E.u32(0)), () => km.store(y, E.u32(0), E.div(t!, E.cast('f32', c!))));
   return [perRow, mb.finish(node, [{ dim: dimConst(1), per: 1 }])];
 }

@@ -33,6 +33,10 @@ export interface LowerContext {
   readonly tuning?: Tuning;
   /** For an int8 weight (storage `i8`): the buffer of its per-row f32 scales. Undefined for every other node. */
   scaleOf(node: Node): number | undefined;
+  /** The target runs warps of WARP threads with shuffles (CUDA), so reductions may use `shuffleXor` (warp.ts). */
+  readonly warpShuffles: boolean;
+  /** The target gains from 16-byte loads of contiguous aligned runs (CUDA), so matmuls fill their tiles by f32x4. */
+  readonly vectorLoads: boolean;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {

@@ -15,7 +15,7 @@ import type { BufferSpec, Schedule } from './schedule.ts';
 export interface MemoryPlan {
   /** Pool slot of each buffer id; -1 for buffers outside the pool (inputs, parameters, constants). */
   readonly slotOf: readonly number[];
-  /** Per slot, the sizes (elements) of the buffers that share it. */
+  /** Per slot, the sizes (4-byte words) of the buffers that share it. */
   readonly slots: readonly (readonly Dim[])[];
 }
 
@@ -58,7 +58,8 @@ export function planMemory(s: Schedule, hint?: Readonly<Record<string, number>>)
     .filter((b) => b.kind === 'temp')
     .map((b) => {
       const from = Math.max(first[b.id]!, 0);
-      return { id: b.id, size: b.size, need: sizesAt(b.size), from, to: Math.max(last[b.id]!, from) };
+      const words = bufferWords(b); // narrow storage takes fewer words
+      return { id: b.id, size: words, need: sizesAt(words), from, to: Math.max(last[b.id]!, from) };
     });
   // Greedy by size: the largest buffers are placed first, each in the slot that grows least among those whose
   // buffers' lives (closed intervals of launches) miss its own, so small buffers fill the gaps big ones leave and

@@ -11,7 +11,7 @@
  */
 import { dimEq, dimValue, type Dim, shapeSize } from '../ir/dim.ts';
 import { type Graph, graphNodes, type Node } from '../ir/graph.ts';
-import { Op } from '../ir/ops.ts';
+import { isFloat, Op } from '../ir/ops.ts';
 import type { Kernel } from './ir.ts';
 import { type Launch, type Storage, storageOf } from './launch.ts';
 import { constValue } from './lower-elementwise.ts';
@@ -86,7 +86,7 @@ function elidedGathers(graph: Graph, nodes: readonly Node[]): Set<number> {
   const outputs = new Set(graph.outputs.map((o) => o.node.id));
   const consumers = new Map<number, Node[]>();
   for (const n of nodes) for (const s of n.src) consumers.set(s.id, [...(consumers.get(s.id) ?? []), n]);
-  const rowGather = (n: Node) => n.op === Op.Gather && n.dtype === 'f32' && n.src[0]!.shape.length === 2;
+  const rowGather = (n: Node) => n.op === Op.Gather && isFloat(n.dtype) && n.dtype === n.src[0]!.dtype && n.src[0]!.shape.length === 2;
   const readsRows = (c: Node, n: Node) => c.op === Op.AddNorm && c.src.indexOf(n) < c.src.length - 2 && dimEq(c.shape[c.shape.length - 1]!, n.shape[n.shape.length - 1]!);
   const gathers = nodes.filter((n) => rowGather(n) && !outputs.has(n.id) && (consumers.get(n.id) ?? []).every((c) => readsRows(c, n)));
   // an arange read only by those gathers is the row index itself
@@ -106,8 +106,17 @@ function checkBoundaryDtypes(graph: Graph): void {
   }
 }
 
-/** `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
-export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Schedule {
+/** What the target offers that changes the kernels it gets (the same graph gives each target its own schedule). */
+export interface ScheduleOptions {
+  /** Tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
+  readonly tuning?: Tuning;
+  /** Warps of WARP threads with shuffles (CUDA): reductions combine inside warps in registers (warp.ts). */
+  readonly warpShuffles?: boolean;
+  /** 16-byte loads pay (CUDA): matmul tiles are filled by f32x4 where the operand's runs are aligned (vector-tile.ts). */
+  readonly vectorLoads?: boolean;
+}
+
+export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedule {
   checkBoundaryDtypes(graph);
   const nodes = graphNodes(graph);
   const gathers = elidedGathers(graph, nodes);
@@ -132,6 +141,8 @@ export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } =
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
     gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    warpShuffles: opts.warpShuffles ?? false,
+    vectorLoads: opts.vectorLoads ?? false,
   };
 
   for (const node of nodes) {

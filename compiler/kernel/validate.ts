@@ -3,7 +3,7 @@
  * go to writable buffers or workgroup arrays, and expression types agree with what they read. A violation is a bug
  * in a lowering; catching it here names the kernel instead of leaving a shader compiler error to decode.
  */
-import { type Expr, type Kernel, registerOf, type Stmt, type StorageType, type Type } from './ir.ts';
+import { type Expr, type Kernel, registerOf, type Stmt, type StorageType, type Type, WARP } from './ir.ts';
 
 export function validateKernel(kernel: Kernel): void {
   const fail = (why: string): never => {
@@ -78,6 +78,13 @@ export function validateKernel(kernel: Kernel): void {
         case 'for':
           [s.from, s.to, s.step].forEach((e) => expr(e, scope));
           block(s.body, new Map([...scope, [s.name, { t: 'u32', mutable: false }]]));
+          break;
+        case 'shuffleXor':
+          expr(s.v, scope);
+          if (scope.has(s.name) || arrays.has(s.name)) fail(`${s.name} is declared twice`);
+          if (!Number.isInteger(s.xor) || s.xor < 1 || s.xor >= WARP) fail(`shuffle ${s.name} exchanges with lane ^ ${s.xor}, outside a warp of ${WARP}`);
+          if (kernel.workgroup % WARP !== 0) fail(`shuffle ${s.name} in a workgroup of ${kernel.workgroup}, not whole warps of ${WARP}`);
+          scope.set(s.name, { t: s.v.t, mutable: false });
           break;
         case 'if':
           expr(s.c, scope);

@@ -7,12 +7,17 @@
 import type { KernelBuilder } from './builder.ts';
 import * as E from './expr.ts';
 import type { Expr } from './ir.ts';
+import { warpWorkgroupReduce } from './warp.ts';
 
 /** Combines two partial tuples into one; emits any temporaries it needs into the builder. */
 export type Combine = (a: Expr[], b: Expr[]) => Expr[];
 
-/** The combined tuple, visible to every thread of the group. The workgroup size must be a power of two. */
-export function workgroupReduce(k: KernelBuilder, parts: Expr[], combine: Combine): Expr[] {
+/**
+ * The combined tuple, visible to every thread of the group. The workgroup size must be a power of two. With
+ * `warpShuffles` (a target whose warps are WARP wide, see LowerContext) warps combine in registers first (warp.ts).
+ */
+export function workgroupReduce(k: KernelBuilder, parts: Expr[], combine: Combine, warpShuffles = false): Expr[] {
+  if (warpShuffles) return warpWorkgroupReduce(k, parts, combine);
   const size = k.workgroup;
   if ((size & (size - 1)) !== 0) throw new Error(`workgroup reduction needs a power-of-two workgroup, not ${size}`);
   const arrays = parts.map((p, j) => {

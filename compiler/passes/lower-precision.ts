@@ -8,8 +8,11 @@
  *
  * The rule is dataflow, not op names: a parameter becomes narrow; an op whose float operands (constants aside) are
  * all narrow becomes narrow too, for the ops that move or combine values elementwise, the products, attention and
- * LayerNorm. It runs last, after the fusions (they match f32 graphs), and the CPU reference runs its result
- * directly: an f16 node holds the values its storage rounds to (backends/cpu/precision.ts).
+ * LayerNorm, fused ones included (matmul + LayerNorm, the embeddings' sum + LayerNorm, packed q/k/v attention).
+ * A derived parameter (fuse-qkv's concatenated weights) is a Param like any other: loaders convert it after they
+ * concatenate, and int8w's per-row scales of a concatenation are its parts' scales, concatenated.
+ * It runs last, after the fusions (they match f32 graphs), and the CPU reference runs its result directly: an f16
+ * node holds the values its storage rounds to (backends/cpu/precision.ts).
  */
 import type { Node } from '../ir/graph.ts';
 import { COMPARE_OPS, type DType, ELEMENTWISE_OPS, Op } from '../ir/ops.ts';
@@ -41,6 +44,8 @@ function narrowingOperands(n: Node): readonly Node[] | undefined {
       return n.src.slice(0, 3);
     case Op.LayerNorm:
       return [n.src[0]!];
+    case Op.AddNorm: // its terms (gathered embedding rows, residuals); the statistics stay f32 registers in the kernel
+      return n.src.slice(0, -2);
     default:
       return undefined;
   }
@@ -72,6 +77,9 @@ function reachesOutputDirectly(n: Node, cx: RewriteContext, memo: WeakMap<Node, 
   return result;
 }
 
+/** The products that read a Linear's weight transposed (the fused LayerNorm one included). */
+const PRODUCTS: ReadonlySet<Op> = new Set([Op.MatMul, Op.MatMulEpilogue, Op.MatMulNorm]);
+
 /**
  * int8w: a 2-D f32 weight read only as `x @ Wᵀ` (a Linear: every consumer is a transpose that only products read
  * as their right operand) gets `quant: 'int8'`: the schedule stores it as int8 with one f32 scale per row of W
@@ -85,7 +93,7 @@ function quantise(n: Node, cx: RewriteContext, memo: WeakMap<Node, boolean>): No
   const readers = cx.consumers(n);
   const products = (t: Node) => cx.consumers(t);
   const linear = (t: Node) =>
-    isLastTwoSwap(t) && !isOutput(t, cx) && products(t).every((m) => (m.op === Op.MatMul || m.op === Op.MatMulEpilogue) && m.src.indexOf(t) === 1 && m.src.lastIndexOf(t) === 1);
+    isLastTwoSwap(t) && !isOutput(t, cx) && products(t).every((m) => PRODUCTS.has(m.op) && m.src.indexOf(t) === 1 && m.src.lastIndexOf(t) === 1);
   if (readers.length === 0 || !readers.every(linear)) return undefined;
   if (readers.some((t) => products(t).some((m) => reachesOutputDirectly(m, cx, memo)))) return undefined;
   return cx.make(n.op, n.dtype, n.shape, [], { ...n.arg, quant: 'int8' }, n.origin);

@@ -73,7 +73,10 @@ test('ir --precision: narrow storage after the fusions; a bad name is a one-line
   const r = dslc('ir', 'specs/bert.dsl', '--entry', 'BertModel', '--set', 'num_hidden_layers=1', '--fuse', 'all', '--precision', 'fp16');
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /= attention\(.*: f16\[B, S, 12, 64\]/);
-  assert.match(r.out, /= layer_norm\(.*: f16\[B, S, 768\]/, 'the embeddings LayerNorm is stored f16');
+  // the embeddings: three f16 gathers summed and normalised by one add_norm (fuse-add-norm), stored f16
+  assert.match(r.out, /= add_norm\(.*: f16\[B, S, 768\]/, 'the embeddings LayerNorm is stored f16');
+  assert.is((r.out.match(/= gather\(.*: f16\[/g) ?? []).length, 3, 'the embedding rows are f16');
+  assert.match(r.out, /= matmul_norm\(.*: f16\[B, S, 768\]/, 'the attention output LayerNorm is stored f16');
   assert.match(r.out, /= matmul_norm\(.*: f32\[B, S, 768\]/, 'the output (a fused LayerNorm with --fuse all) stays f32');
   const q = dslc('ir', 'specs/bert.dsl', '--entry', 'BertModel', '--set', 'num_hidden_layers=1', '--precision', 'int8w');
   assert.is(q.code, 0, q.err);

@@ -42,13 +42,16 @@ test('--report --precision: says which precision, and fp16 halves the bytes move
   assert.match(field(f32, 'precision'), /^fp32/);
   assert.match(field(f16, 'precision'), /^fp16: \d+ nodes \(weights included\) stored f16, f32 arithmetic/);
   assert.match(field(bf16, 'precision'), /^bf16: \d+ nodes \(weights included\) stored bf16/);
-  assert.match(field(f16, 'kernels per encoder layer'), /matmul_f16_nt_b0_epi1 ×3, attention_f16_bshd/);
+  // five kernels a layer (fused q/k/v, packed attention, two matmul + LayerNorm), each storing f16
+  assert.match(field(f16, 'kernels per encoder layer'), /^5 +\(matmul_f16_nt_b0_epi1\w*, attention_f16_packed_\w+, matmul_norm_f16_t_n\d+_epi2, matmul_f16_nt_b0_epi1\w*_gelu\w*, matmul_norm_f16_t_n\d+_epi2\)$/);
   const mib = (text: string, label: string) => {
     const m = /^([\d.]+) (KiB|MiB)/.exec(field(text, label))!;
     return Number(m[1]) * (m[2] === 'MiB' ? 1024 : 1);
   };
   const ratio = mib(f16, 'min bytes moved') / mib(f32, 'min bytes moved');
-  assert.ok(ratio > 0.45 && ratio < 0.6, `fp16 moves ${ratio.toFixed(2)}× the fp32 bytes`);
+  // a little over half: ids, mask and the f32 outputs (last_hidden_state, pooler) keep their width, and with five
+  // kernels a layer they are a larger share of this small model's traffic
+  assert.ok(ratio > 0.45 && ratio < 0.65, `fp16 moves ${ratio.toFixed(2)}× the fp32 bytes`);
   let error: Error | undefined;
   try {
     await report({ precision: 'fp8' });

@@ -7,6 +7,9 @@
 //     reads shared memory it did not write this block gets NaN, not the previous block's leftovers;
 //   - __syncthreads() yields to the scheduler with the line it was called from, so threads waiting at different
 //     barriers are caught;
+//   - __shfl_xor_sync() yields too, with the value it gives: once all 32 lanes of the warp wait at it (at the same
+//     line, none returned, the full mask), the scheduler hands each lane its partner's value, as a barrier among the
+//     warp's lanes only, so the other warps of the block run on independently, as on a GPU;
 //   - the conversions and intrinsics are the ones CUDA documents (saturating float->int, rsqrtf as 1/sqrtf).
 // What this cannot model is listed in backends/cuda/README.md.
 #pragma once
@@ -38,6 +41,7 @@ inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return
 extern "C" {
 extern dim3 dslc_emu_threadIdx, dslc_emu_blockIdx, dslc_emu_gridDim, dslc_emu_blockDim;
 void dslc_emu_barrier(int line);
+unsigned dslc_emu_shuffle_xor(unsigned bits, unsigned members, int lane_mask, int line);
 }
 
 #define threadIdx dslc_emu_threadIdx
@@ -51,6 +55,19 @@ void dslc_emu_barrier(int line);
     dslc_emu_barrier(__LINE__);            \
     __asm__ __volatile__("" ::: "memory"); \
   } while (0)
+// The value as bits through the scheduler; 4-byte scalars only, as the kernel IR shuffles.
+template <class T>
+inline T dslc_emu_shfl_xor(unsigned members, T v, int lane_mask, int line) {
+  static_assert(sizeof(T) == 4, "the emulation shuffles 4-byte values");
+  unsigned bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  __asm__ __volatile__("" ::: "memory");
+  bits = dslc_emu_shuffle_xor(bits, members, lane_mask, line);
+  __asm__ __volatile__("" ::: "memory");
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+#define __shfl_xor_sync(members, v, lane_mask) dslc_emu_shfl_xor((members), (v), (lane_mask), __LINE__)
 #define __global__
 #define __device__
 #define __host__
