@@ -61,31 +61,46 @@ export function planMemory(s: Schedule, hint?: Readonly<Record<string, number>>)
       const words = bufferWords(b); // narrow storage takes fewer words
       return { id: b.id, size: words, need: sizesAt(words), from, to: Math.max(last[b.id]!, from) };
     });
+  type Temp = (typeof temps)[number];
   // Greedy by size: the largest buffers are placed first, each in the slot that grows least among those whose
   // buffers' lives (closed intervals of launches) miss its own, so small buffers fill the gaps big ones leave and
   // buffers of one size class end up sharing. Within a size, by first use: first-fit over intervals in start order
-  // uses as few slots as the most buffers live at once.
-  temps.sort((x, y) => sum(y.need) - sum(x.need) || x.from - y.from);
-  const slotOf = s.buffers.map(() => -1);
-  const slots: { sizes: Dim[]; need: number[]; lives: [number, number][] }[] = [];
-  for (const t of temps) {
-    const fits = (i: number) => slots[i]!.lives.every(([a, b]) => t.to < a || b < t.from);
-    const growth = (i: number) => sum(t.need.map((v, j) => Math.max(0, v - slots[i]!.need[j]!)));
-    const candidates = slots.map((_, i) => i).filter(fits);
-    // least growth first, then the smallest slot (keep big ones for big buffers)
-    let slot = candidates.sort((a, b) => growth(a) - growth(b) || sum(slots[a]!.need) - sum(slots[b]!.need))[0];
-    // a new slot when every fitting one would grow by more than the buffer itself needs
-    if (slot === undefined || growth(slot) >= sum(t.need)) {
-      slot = slots.length;
-      slots.push({ sizes: [], need: t.need.map(() => 0), lives: [] });
+  // uses as few slots as the most buffers live at once. No one order is best for every schedule (narrow storage
+  // mixes sizes), so a few orders are tried and the smallest pool kept.
+  // `tight`: among slots that grow equally, the one whose buffers end nearest before this one starts (fills gaps in
+  // time) rather than the smallest (keeps big slots for big buffers)
+  const place = (order: readonly Temp[], tight: boolean) => {
+    const slotOf = s.buffers.map(() => -1);
+    const slots: { sizes: Dim[]; need: number[]; lives: [number, number][] }[] = [];
+    for (const t of order) {
+      const fits = (i: number) => slots[i]!.lives.every(([a, b]) => t.to < a || b < t.from);
+      const growth = (i: number) => sum(t.need.map((v, j) => Math.max(0, v - slots[i]!.need[j]!)));
+      const candidates = slots.map((_, i) => i).filter(fits);
+      // least growth first, then the tie-break
+      const gap = (i: number) => Math.min(...slots[i]!.lives.map(([a, b]) => (b < t.from ? t.from - b : a - t.to)));
+      const tie = tight ? (a: number, b: number) => gap(a) - gap(b) : (a: number, b: number) => sum(slots[a]!.need) - sum(slots[b]!.need);
+      let slot = candidates.sort((a, b) => growth(a) - growth(b) || tie(a, b))[0];
+      // a new slot when every fitting one would grow by more than the buffer itself needs
+      if (slot === undefined || growth(slot) >= sum(t.need)) {
+        slot = slots.length;
+        slots.push({ sizes: [], need: t.need.map(() => 0), lives: [] });
+      }
+      const chosen = slots[slot]!;
+      if (!chosen.sizes.some((d) => dimEq(d, t.size))) chosen.sizes.push(t.size);
+      chosen.need = chosen.need.map((v, j) => Math.max(v, t.need[j]!));
+      chosen.lives.push([t.from, t.to]);
+      slotOf[t.id] = slot;
     }
-    const chosen = slots[slot]!;
-    if (!chosen.sizes.some((d) => dimEq(d, t.size))) chosen.sizes.push(t.size);
-    chosen.need = chosen.need.map((v, j) => Math.max(v, t.need[j]!));
-    chosen.lives.push([t.from, t.to]);
-    slotOf[t.id] = slot;
-  }
-  return { slotOf, slots: slots.map((x) => x.sizes) };
+    return { plan: { slotOf, slots: slots.map((x) => x.sizes) }, pooled: sum(slots.map((x) => sum(x.need))) };
+  };
+  const orders = [
+    (x: Temp, y: Temp) => sum(y.need) - sum(x.need) || x.from - y.from,
+    (x: Temp, y: Temp) => x.from - y.from || sum(y.need) - sum(x.need),
+    (x: Temp, y: Temp) => y.to - y.from - (x.to - x.from) || sum(y.need) - sum(x.need),
+    (x: Temp, y: Temp) => sum(y.need) * (y.to - y.from + 1) - sum(x.need) * (x.to - x.from + 1) || x.from - y.from,
+  ];
+  const tried = orders.flatMap((o) => [false, true].map((tight) => place([...temps].sort(o), tight)));
+  return tried.reduce((best, t) => (t.pooled < best.pooled ? t : best)).plan;
 }
 
 /** Bytes of each slot for bound symbols. */
