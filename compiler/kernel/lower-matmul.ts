@@ -81,7 +81,7 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   // 8-byte vector (CUDA: two half2; packed WGSL: two whole u32 words, no atomics).
   const out = storageOf(node.dtype);
   const nValue = dimValue(b.shape[b.shape.length - 1]!);
-  const vecOut = (out === 'f16' || out === 'bf16') && nValue !== undefined && nValue % PER === 0;
+  const vecOut = (out === 'f16' || out === 'bf16') && nValue !== undefined && nValue % 4 === 0 && PER % 4 === 0;
   const suffix = `${bScales !== undefined ? '_q8' : ''}${epi}${vecLoads}${vecOut ? '_v4' : ''}`;
   const lb = new LaunchBuilder(`matmul_${node.dtype}_${layout}_b${batch.shape.length}${suffix}${matmulSuffix(tiles)}`, THREADS);
   const k = lb.k;
@@ -161,14 +161,17 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   });
 
   if (vecOut) {
+    // runs of 4 adjacent columns, each stored as one 8-byte vector (a thread owns PER / 4 of them per row)
     for (let i = 0; i < PER; i++) {
-      const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
-      const gn = k.let('on', E.add(col0, E.mul(tx, u(PER))));
-      k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {
-        const at = k.let('at', E.add(cOff, E.add(E.mul(gm, N), gn)));
-        const parts = acc[i]!.map((x, j) => k.let('r', epilogue(lb, node, addends, adds, act, x.get, E.add(at, u(j)), E.add(gn, u(j)))));
-        k.store(C, E.div(at, u(PER)), { k: 'vec', t: 'f32x4', parts });
-      });
+      for (let q = 0; q < PER; q += 4) {
+        const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));
+        const gn = k.let('on', E.add(col0, E.add(E.mul(tx, u(PER)), u(q))));
+        k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {
+          const at = k.let('at', E.add(cOff, E.add(E.mul(gm, N), gn)));
+          const parts = acc[i]!.slice(q, q + 4).map((x, j) => k.let('r', epilogue(lb, node, addends, adds, act, x.get, E.add(at, u(j)), E.add(gn, u(j)))));
+          k.store(C, E.div(at, u(4)), { k: 'vec', t: 'f32x4', parts });
+        });
+      }
     }
   } else grid((i, j) => {
     const gm = k.let('om', E.add(row0, E.add(E.mul(ty, u(PER)), u(i))));

@@ -84,4 +84,13 @@ test('a small fused BERT with non-default tiles matches the CPU reference', asyn
   await compareTuned(graph, { input_ids: ids }, { matmul: { tile: 32, per: 2, slab: 16 }, attention: { rows: 16 } }, weights);
 });
 
+test('fp16 BERT: every GEMM tile candidate (narrow vector stores of 4 or 8 columns a thread) matches the lowered CPU reference', async () => {
+  if (!(await gpu())) return;
+  const traced = compileBert('BertModel', { hidden_size: 32, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 48, vocab_size: 50, max_position_embeddings: 16 });
+  const graph = optimizeGraph(traced, { precision: 'fp16' }).graph;
+  const weights = new Map(Object.entries(randomTensors(expectedParams(graph), { seed: 4, std: 0.2 })).map(([n, t]) => [n, t.data as Float32Array]));
+  const ids: HostTensor = { dtype: 'i32', shape: [2, 11], data: Int32Array.from({ length: 22 }, (_, i) => (i * 7 + 3) % 50) };
+  for (const matmul of MATMUL_CANDIDATES) await compareTuned(graph, { input_ids: ids }, { ...DEFAULT_TUNING, matmul }, weights);
+});
+
 test.run();
