@@ -64,8 +64,11 @@ export function cudaProgramOf(s: Schedule, plan: MemoryPlan): CudaProgram {
   return { format: 'dslc-cuda/1', kernels, ...programLayout(s, plan, index) };
 }
 
-/** Graph → schedule → memory plan → CUDA program. */
-export function compileCuda(graph: Graph): CudaProgram {
-  const schedule = scheduleGraph(graph);
+/**
+ * Graph → schedule → memory plan → CUDA program. Tensor cores (WMMA, sm_80+: the cubin targets and compute_80) run
+ * the f16/bf16 GEMMs unless `tensorCores: false` asks for the portable kernels.
+ */
+export function compileCuda(graph: Graph, opts: { readonly tensorCores?: boolean } = {}): CudaProgram {
+  const schedule = scheduleGraph(graph, { tensorCores: opts.tensorCores ?? true });
   return cudaProgramOf(schedule, planMemory(schedule));
 }

@@ -106,8 +106,11 @@ function checkBoundaryDtypes(graph: Graph): void {
   }
 }
 
-/** `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent. */
-export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } = {}): Schedule {
+/**
+ * `opts.tuning`: tile sizes of the GEMM and attention kernels (compiler/kernel/tuning.ts); defaults when absent.
+ * `opts.tensorCores`: the target is CUDA on sm_80+, so f16/bf16 GEMMs may run on tensor cores (CUDA-only kernels).
+ */
+export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning; readonly tensorCores?: boolean } = {}): Schedule {
   checkBoundaryDtypes(graph);
   const nodes = graphNodes(graph);
   const gathers = elidedGathers(graph, nodes);
@@ -132,6 +135,7 @@ export function scheduleGraph(graph: Graph, opts: { readonly tuning?: Tuning } =
     transposedFrom: (node: Node): Node | undefined => (elided.has(node.id) && node.op === Op.Permute ? node.src[0]! : undefined),
     gatheredFrom: (node: Node) => (gathers.has(node.id) && node.op === Op.Gather ? (node.src as [Node, Node]) : undefined),
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
+    ...(opts.tensorCores ? { tensorCores: true } : {}),
   };
 
   for (const node of nodes) {
