@@ -13,12 +13,13 @@
  * the activation) runs after the accumulators are stored to a shared f32 tile, one coalesced output element per
  * thread per step, exactly as the portable kernel computes it.
  */
-import { shapeSize } from '../ir/dim.ts';
+import { dimValue, shapeSize } from '../ir/dim.ts';
 import type { Node } from '../ir/graph.ts';
 import { Op } from '../ir/ops.ts';
 import * as E from './expr.ts';
 import { stridedOffsets } from './indexing.ts';
-import type { Expr } from './ir.ts';
+import type { ArrayRef } from './builder.ts';
+import { type Expr, storageVectorOf } from './ir.ts';
 import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
 import { batchLayout, epilogue } from './lower-matmul.ts';
 import type { LowerContext } from './lower.ts';
@@ -56,8 +57,15 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   const lb = new LaunchBuilder(`matmul_wmma_${node.dtype}_${t}_${layout}_b${batch.shape.length}${epi}`, THREADS);
   const k = lb.k;
   k.onlyFor('cuda');
-  const A = lb.bind('a', t, cx.buffer(aSource ?? a));
-  const B = lb.bind('b', t, cx.buffer(bSource ?? b));
+  // Operands contiguous along k (A plain, B transposed: Linear's x @ Wᵀ) with K a multiple of 4 are read four
+  // halves at a time (8-byte loads); the others one by one.
+  const aLayout: TileLayout = aSource ? 'col' : 'row';
+  const bLayout: TileLayout = bSource ? 'col' : 'row';
+  const kValue = dimValue(a.shape[a.shape.length - 1]!);
+  const aVec = aLayout === 'row' && kValue !== undefined && kValue % 4 === 0;
+  const bVec = bLayout === 'col' && kValue !== undefined && kValue % 4 === 0;
+  const A = lb.bind('a', aVec ? storageVectorOf(t) : t, cx.buffer(aSource ?? a));
+  const B = lb.bind('b', bVec ? storageVectorOf(t) : t, cx.buffer(bSource ?? b));
   const C = lb.bind('c', storageOf(node.dtype), cx.buffer(node), true);
   const adds = addends.map((x, i) => lb.bind(`add${i}`, storageOf(x.dtype), cx.buffer(x)));
   const M = lb.size('m', batch.m);
@@ -82,8 +90,6 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   const col0 = k.let('col0', E.mul(tn, u(TILE)));
 
   // A's slab holds (m, kk) for m < TILE, kk < SLAB; B's (kk, n). Row layout: the second index is contiguous.
-  const aLayout: TileLayout = aSource ? 'col' : 'row';
-  const bLayout: TileLayout = bSource ? 'col' : 'row';
   const aLd = (aLayout === 'row' ? SLAB : TILE) + PAD_HALVES;
   const bLd = (bLayout === 'row' ? TILE : SLAB) + PAD_HALVES;
   const As = k.workgroupArray('a_tile', t, (aLayout === 'row' ? TILE : SLAB) * aLd);
@@ -91,7 +97,35 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   const cLd = TILE + PAD_FLOATS;
   const Cs = k.workgroupArray('c_tile', 'f32', TILE * cLd);
   /** Tile element (r, c) of a tile stored in `lay` with leading dimension `ld`. */
-  const at = (lay: TileLayout, ld: number, r: Expr, c: Expr): Expr => (lay === 'row' ? E.add(E.mul(r, u(ld)), c) : E.add(E.mul(c, u(ld)), r));
+  const tileIndex = (lay: TileLayout, ld: number, r: Expr, c: Expr): Expr => (lay === 'row' ? E.add(E.mul(r, u(ld)), c) : E.add(E.mul(c, u(ld)), r));
+
+  /**
+   * Copies one operand's TILE × SLAB slab into its shared tile, zero outside the matrix. `o` is the operand's
+   * non-k index (m of A, n of B) within the tile, `kk` the depth; `global(o, k)` its element in memory, `bound` the
+   * extent of o; `tileAt` orders (o, kk) as the tile's (row, col). `kFast`: k is the contiguous axis (in memory and
+   * in the tile alike); then `vec` reads 4 at a time.
+   */
+  const stage = (src: ArrayRef, tile: ArrayRef, ld: number, lay: TileLayout, kFast: boolean, vec: boolean, off: Expr, global: (o: Expr, kk: Expr) => Expr, bound: Expr, o0: Expr, k0: Expr, tileAt: (o: Expr, kk: Expr) => [Expr, Expr]) => {
+    const per = vec ? 4 : 1;
+    const fast = kFast ? SLAB / per : TILE;
+    k.for('r', u(0), u((TILE * SLAB) / per / THREADS), u(1), (r) => {
+      const e = k.let('e', E.add(lid, E.mul(r, u(THREADS))));
+      const [o, kk] = kFast ? [E.div(e, u(fast)), E.mul(E.mod(e, u(fast)), u(per))] : [E.mod(e, u(fast)), E.div(e, u(fast))];
+      const go = k.let('go', E.add(o0, o));
+      const gk = k.let('gk', E.add(k0, kk));
+      const inside = E.and(E.lt(go, bound), E.lt(gk, K)); // with 4 at a time, K % 4 == 0 keeps all four inside
+      const at = (i: number) => { const [row, col] = tileAt(o, E.add(kk, u(i))); return tileIndex(lay, ld, row, col); };
+      if (!vec) {
+        const v = k.var('v', 'f32', E.f32(0));
+        k.if(inside, () => v.set(k.load(src, E.add(off, global(go, gk)))));
+        k.store(tile, at(0), v.get);
+        return;
+      }
+      const v = k.var('v4', 'f32x4', { k: 'vec', t: 'f32x4', parts: [0, 1, 2, 3].map(() => E.f32(0)) });
+      k.if(inside, () => v.set(k.load(src, E.div(E.add(off, global(go, gk)), u(4)))));
+      for (let i = 0; i < 4; i++) k.store(tile, at(i), E.lane(v.get, i));
+    });
+  };
 
   const fragment = (name: string, use: FragmentUse, ft: FragmentType, lay: TileLayout): string => {
     const n = k.fresh(name);
@@ -104,37 +138,18 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   const fb = [0, 1].map((j) => fragment(`fb${j}`, 'b', t, bLayout));
 
   k.for('k0', u(0), K, u(SLAB), (k0) => {
-    k.for('r', u(0), u((TILE * SLAB) / THREADS), u(1), (r) => {
-      const e = k.let('e', E.add(lid, E.mul(r, u(THREADS))));
-      // A: m = row of the slab, kk = its depth; read where the operand lies (transposed: source [K][M])
-      const aFast = aLayout === 'row' ? SLAB : TILE;
-      const [am, ak] = aLayout === 'row' ? [E.div(e, u(aFast)), E.mod(e, u(aFast))] : [E.mod(e, u(aFast)), E.div(e, u(aFast))];
-      const gm = k.let('gm', E.add(row0, am));
-      const gka = k.let('gka', E.add(k0, ak));
-      const av = k.var('av', 'f32', E.f32(0));
-      const aAt = aSource ? E.add(E.mul(gka, M), gm) : E.add(E.mul(gm, K), gka);
-      k.if(E.and(E.lt(gm, M), E.lt(gka, K)), () => av.set(k.load(A, E.add(aOff, aAt))));
-      k.store(As, at(aLayout, aLd, am, ak), av.get);
-      // B: kk = depth, n = column; transposed: source [N][K]
-      const bFast = bLayout === 'row' ? TILE : SLAB;
-      const [bk, bn] = bLayout === 'row' ? [E.div(e, u(bFast)), E.mod(e, u(bFast))] : [E.mod(e, u(bFast)), E.div(e, u(bFast))];
-      const gkb = k.let('gkb', E.add(k0, bk));
-      const gn = k.let('gn', E.add(col0, bn));
-      const bv = k.var('bv', 'f32', E.f32(0));
-      const bAt = bSource ? E.add(E.mul(gn, K), gkb) : E.add(E.mul(gkb, N), gn);
-      k.if(E.and(E.lt(gkb, K), E.lt(gn, N)), () => bv.set(k.load(B, E.add(bOff, bAt))));
-      k.store(Bs, at(bLayout, bLd, bk, bn), bv.get);
-    });
+    stage(A, As, aLd, aLayout, aLayout === 'row', aVec, aOff, (m, kk) => (aSource ? E.add(E.mul(kk, M), m) : E.add(E.mul(m, K), kk)), M, row0, k0, (m, kk) => [m, kk]);
+    stage(B, Bs, bLd, bLayout, bLayout === 'col', bVec, bOff, (n, kk) => (bSource ? E.add(E.mul(n, K), kk) : E.add(E.mul(kk, N), n)), N, col0, k0, (n, kk) => [kk, n]);
     k.barrier();
     for (let ks = 0; ks < SLAB; ks += F) {
-      fa.forEach((f, i) => k.intrinsic({ k: 'wmma_load', frag: f, array: As.name, at: at(aLayout, aLd, E.add(wm, u(i * F)), u(ks)), ld: aLd }));
-      fb.forEach((f, j) => k.intrinsic({ k: 'wmma_load', frag: f, array: Bs.name, at: at(bLayout, bLd, u(ks), E.add(wn, u(j * F))), ld: bLd }));
+      fa.forEach((f, i) => k.intrinsic({ k: 'wmma_load', frag: f, array: As.name, at: tileIndex(aLayout, aLd, E.add(wm, u(i * F)), u(ks)), ld: aLd }));
+      fb.forEach((f, j) => k.intrinsic({ k: 'wmma_load', frag: f, array: Bs.name, at: tileIndex(bLayout, bLd, u(ks), E.add(wn, u(j * F))), ld: bLd }));
       acc.forEach((row, i) => row.forEach((f, j) => k.intrinsic({ k: 'wmma_mma', acc: f, a: fa[i]!, b: fb[j]! })));
     }
     k.barrier();
   });
 
-  acc.forEach((row, i) => row.forEach((f, j) => k.intrinsic({ k: 'wmma_store', array: Cs.name, at: at('row', cLd, E.add(wm, u(i * F)), E.add(wn, u(j * F))), ld: cLd, frag: f })));
+  acc.forEach((row, i) => row.forEach((f, j) => k.intrinsic({ k: 'wmma_store', array: Cs.name, at: tileIndex('row', cLd, E.add(wm, u(i * F)), E.add(wn, u(j * F))), ld: cLd, frag: f })));
   k.barrier();
   k.for('r', u(0), u((TILE * TILE) / THREADS), u(1), (r) => {
     const e = k.let('e', E.add(lid, E.mul(r, u(THREADS))));
@@ -143,7 +158,7 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
     const gn = k.let('on', E.add(col0, cc));
     k.if(E.and(E.lt(gm, M), E.lt(gn, N)), () => {
       const o = k.let('at', E.add(cOff, E.add(E.mul(gm, N), gn)));
-      k.store(C, o, epilogue(lb, node, addends, adds, act, k.load(Cs, at('row', cLd, cr, cc)), o, gn));
+      k.store(C, o, epilogue(lb, node, addends, adds, act, k.load(Cs, tileIndex('row', cLd, cr, cc)), o, gn));
     });
   });
   return lb.finish(node, [

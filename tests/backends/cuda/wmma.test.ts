@@ -50,6 +50,9 @@ test('tensor cores only when the CUDA backend asks, and only for narrow operands
     [CASES[0]!.passes, ['matmul_wmma_f16_f16_nt_b1']],
   ] as const;
   for (const [passes, list] of wanted) for (const name of list) assert.ok(names(passes, true).includes(name), `${name} in ${names(passes, true).join(' ')}`);
+  // K = 40 (hidden) reads x and W four halves at a time; K = 50 (intermediate) and 10 (head) one by one
+  const operands = scheduleGraph(optimizeGraph(g, { ...PASSES, precision: 'fp16' }).graph, { tensorCores: true }).kernels.filter((k) => k.target).map((k) => k.buffers[0]!.t);
+  assert.ok(operands.includes('f16x4') && operands.includes('f16'), `operand storage ${operands.join(' ')}`);
   const portable = names(CASES[0]!.passes, false);
   assert.not.ok(portable.some((n) => n.includes('wmma')), 'the portable schedule (WGSL) has none');
   // f32 × f16 products (the pooler, p·v after an f32 softmax) keep the portable kernel: rounding the f32 side would
