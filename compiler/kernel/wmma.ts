@@ -18,8 +18,6 @@ export type FragmentType = 'f16' | 'bf16' | 'f32';
 /** How a tile lies in workgroup memory: row-major (`at + row * ld + col`) or column-major (`at + col * ld + row`). */
 export type TileLayout = 'row' | 'col';
 
-export const WMMA_TILE = 16;
-
 export type WmmaStmt =
   /** Declares a fragment; a/b fragments carry the layout they are loaded with (accumulators are stored row-major). */
   | { readonly k: 'wmma_fragment'; readonly name: string; readonly use: FragmentUse; readonly t: FragmentType; readonly layout: TileLayout }
@@ -37,14 +35,3 @@ export const isWmma = (s: { readonly k: string }): s is WmmaStmt => s.k.startsWi
 /** Expressions a tensor-core statement reads (for passes that track which names are used). */
 export const wmmaExprs = (s: WmmaStmt): Expr[] => (s.k === 'wmma_load' || s.k === 'wmma_store' ? [s.at] : []);
 
-/** Fragment names a tensor-core statement reads or writes. */
-export function wmmaFragments(s: WmmaStmt): string[] {
-  switch (s.k) {
-    case 'wmma_fragment':
-      return [];
-    case 'wmma_mma':
-      return [s.acc, s.a, s.b];
-    default:
-      return [s.frag];
-  }
-}
