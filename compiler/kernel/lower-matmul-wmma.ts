@@ -33,6 +33,26 @@ const PAD_HALVES = 8;
 const PAD_FLOATS = 4;
 const F = 16; // fragment side
 
+/**
+ * One operand as its TILE × SLAB slab is copied to shared memory (zero outside the matrix). `o` is its non-k
+ * index (m of A, n of B) within the tile, `kk` the depth: `global(o, kk)` is its element in memory (`bound` the
+ * extent of o), `tileAt(o, kk)` its (row, col) in the tile. `kFast`: k is the contiguous axis, in memory and in the
+ * tile alike; `vec` then reads 4 at a time.
+ */
+interface Operand {
+  readonly src: ArrayRef;
+  readonly tile: ArrayRef;
+  readonly ld: number;
+  readonly layout: TileLayout;
+  readonly kFast: boolean;
+  readonly vec: boolean;
+  readonly off: Expr;
+  readonly bound: Expr;
+  readonly o0: Expr;
+  global(o: Expr, kk: Expr): Expr;
+  tileAt(o: Expr, kk: Expr): [Expr, Expr];
+}
+
 /** The narrow float both operands are stored in, when the node can run on tensor cores. */
 export function tensorCoreOperands(node: Node, cx: LowerContext): 'f16' | 'bf16' | undefined {
   if (!cx.tensorCores || (node.op !== Op.MatMul && node.op !== Op.MatMulEpilogue)) return undefined;
@@ -99,32 +119,37 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   /** Tile element (r, c) of a tile stored in `lay` with leading dimension `ld`. */
   const tileIndex = (lay: TileLayout, ld: number, r: Expr, c: Expr): Expr => (lay === 'row' ? E.add(E.mul(r, u(ld)), c) : E.add(E.mul(c, u(ld)), r));
 
-  /**
-   * Copies one operand's TILE × SLAB slab into its shared tile, zero outside the matrix. `o` is the operand's
-   * non-k index (m of A, n of B) within the tile, `kk` the depth; `global(o, k)` its element in memory, `bound` the
-   * extent of o; `tileAt` orders (o, kk) as the tile's (row, col). `kFast`: k is the contiguous axis (in memory and
-   * in the tile alike); then `vec` reads 4 at a time.
-   */
-  const stage = (src: ArrayRef, tile: ArrayRef, ld: number, lay: TileLayout, kFast: boolean, vec: boolean, off: Expr, global: (o: Expr, kk: Expr) => Expr, bound: Expr, o0: Expr, k0: Expr, tileAt: (o: Expr, kk: Expr) => [Expr, Expr]) => {
-    const per = vec ? 4 : 1;
-    const fast = kFast ? SLAB / per : TILE;
+  /** Copies `op`'s slab at depth k0 into its shared tile (see Operand). */
+  const stage = (op: Operand, k0: Expr) => {
+    const per = op.vec ? 4 : 1;
+    const fast = op.kFast ? SLAB / per : TILE;
     k.for('r', u(0), u((TILE * SLAB) / per / THREADS), u(1), (r) => {
       const e = k.let('e', E.add(lid, E.mul(r, u(THREADS))));
-      const [o, kk] = kFast ? [E.div(e, u(fast)), E.mul(E.mod(e, u(fast)), u(per))] : [E.mod(e, u(fast)), E.div(e, u(fast))];
-      const go = k.let('go', E.add(o0, o));
+      const [o, kk] = op.kFast ? [E.div(e, u(fast)), E.mul(E.mod(e, u(fast)), u(per))] : [E.mod(e, u(fast)), E.div(e, u(fast))];
+      const go = k.let('go', E.add(op.o0, o));
       const gk = k.let('gk', E.add(k0, kk));
-      const inside = E.and(E.lt(go, bound), E.lt(gk, K)); // with 4 at a time, K % 4 == 0 keeps all four inside
-      const at = (i: number) => { const [row, col] = tileAt(o, E.add(kk, u(i))); return tileIndex(lay, ld, row, col); };
-      if (!vec) {
+      const inside = E.and(E.lt(go, op.bound), E.lt(gk, K)); // with 4 at a time, K % 4 == 0 keeps all four inside
+      const at = (i: number) => tileIndex(op.layout, op.ld, ...op.tileAt(o, E.add(kk, u(i))));
+      if (!op.vec) {
         const v = k.var('v', 'f32', E.f32(0));
-        k.if(inside, () => v.set(k.load(src, E.add(off, global(go, gk)))));
-        k.store(tile, at(0), v.get);
+        k.if(inside, () => v.set(k.load(op.src, E.add(op.off, op.global(go, gk)))));
+        k.store(op.tile, at(0), v.get);
         return;
       }
       const v = k.var('v4', 'f32x4', { k: 'vec', t: 'f32x4', parts: [0, 1, 2, 3].map(() => E.f32(0)) });
-      k.if(inside, () => v.set(k.load(src, E.div(E.add(off, global(go, gk)), u(4)))));
-      for (let i = 0; i < 4; i++) k.store(tile, at(i), E.lane(v.get, i));
+      k.if(inside, () => v.set(k.load(op.src, E.div(E.add(op.off, op.global(go, gk)), u(4)))));
+      for (let i = 0; i < 4; i++) k.store(op.tile, at(i), E.lane(v.get, i));
     });
+  };
+  const aOperand: Operand = {
+    src: A, tile: As, ld: aLd, layout: aLayout, kFast: aLayout === 'row', vec: aVec, off: aOff, bound: M, o0: row0,
+    global: (m, kk) => (aSource ? E.add(E.mul(kk, M), m) : E.add(E.mul(m, K), kk)),
+    tileAt: (m, kk) => [m, kk],
+  };
+  const bOperand: Operand = {
+    src: B, tile: Bs, ld: bLd, layout: bLayout, kFast: bLayout === 'col', vec: bVec, off: bOff, bound: N, o0: col0,
+    global: (n, kk) => (bSource ? E.add(E.mul(n, K), kk) : E.add(E.mul(kk, N), n)),
+    tileAt: (n, kk) => [kk, n],
   };
 
   const fragment = (name: string, use: FragmentUse, ft: FragmentType, lay: TileLayout): string => {
@@ -138,8 +163,8 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   const fb = [0, 1].map((j) => fragment(`fb${j}`, 'b', t, bLayout));
 
   k.for('k0', u(0), K, u(SLAB), (k0) => {
-    stage(A, As, aLd, aLayout, aLayout === 'row', aVec, aOff, (m, kk) => (aSource ? E.add(E.mul(kk, M), m) : E.add(E.mul(m, K), kk)), M, row0, k0, (m, kk) => [m, kk]);
-    stage(B, Bs, bLd, bLayout, bLayout === 'col', bVec, bOff, (n, kk) => (bSource ? E.add(E.mul(n, K), kk) : E.add(E.mul(kk, N), n)), N, col0, k0, (n, kk) => [kk, n]);
+    stage(aOperand, k0);
+    stage(bOperand, k0);
     k.barrier();
     for (let ks = 0; ks < SLAB; ks += F) {
       fa.forEach((f, i) => k.intrinsic({ k: 'wmma_load', frag: f, array: As.name, at: tileIndex(aLayout, aLd, E.add(wm, u(i * F)), u(ks)), ld: aLd }));
