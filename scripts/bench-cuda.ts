@@ -1,9 +1,12 @@
 /**
  * BERT-base forward on a CUDA GPU: milliseconds per forward (CUDA events around back-to-back runs of every launch,
- * inputs already on the device), the GEMM work as TFLOP/s, and that as a share of the device's fp32 peak (the
- * kernels run on CUDA cores in fp32, so the fp32 FMA peak is the ceiling, not the tensor-core one).
+ * inputs already on the device), the GEMM work as TFLOP/s, and that as a share of the device's peak: the fp32 FMA
+ * peak for fp32 (the kernels run on CUDA cores), the dense fp16/bf16 tensor-core peak for `--precision fp16|bf16`
+ * (the GEMMs with two narrow operands run on tensor cores; `--tensor-cores off` keeps them on the portable kernel,
+ * for the ratio).
  *
  *   node --import tsx scripts/bench-cuda.ts [--batches 1,8,32] [--seqs 128,512] [--iterations 20] [--profile]
+ *     [--precision fp32|fp16|bf16] [--tensor-cores on|off]
  *
  * --profile adds the time per kernel (summed over launches) for the first shape. --config small and --stand-in
  * (the host emulation's stand-in driver) exist to check this script on a machine without a GPU; their numbers mean
@@ -16,7 +19,7 @@ import type { HostTensor } from '../backends/tensor.ts';
 import { dimEval } from '../compiler/ir/dim.ts';
 import { type Graph, graphNodes } from '../compiler/ir/graph.ts';
 import { Op } from '../compiler/ir/ops.ts';
-import { compileGraph, readSource } from '../compiler/pipeline.ts';
+import { compileGraph, optimizeGraph, parsePrecision, readSource } from '../compiler/pipeline.ts';
 import { CudaContext, cudaContext } from '../runtime/cuda/context.ts';
 import { cudaAvailable, CudaDriver, type DeviceInfo } from '../runtime/cuda/driver.ts';
 import { CudaModel, type CudaLoadOptions } from '../runtime/cuda/model.ts';
@@ -35,12 +38,22 @@ const PEAKS: [RegExp, number][] = [
   [/A100/, 19.5],
 ];
 
+/** Dense (no sparsity) fp16/bf16 tensor-core peaks with f32 accumulation, TFLOP/s, from the data sheets. */
+const TENSOR_PEAKS: [RegExp, number][] = [
+  [/H200/, 989],
+  [/H100.*PCIe/, 756],
+  [/H100.*NVL/, 835],
+  [/H100/, 989],
+  [/A100/, 312],
+];
+
 /** FP32 lanes per SM by compute capability (sm_80: 64; sm_86, 89, 90 and later: 128). */
 const lanesPerSm = ([major, minor]: readonly [number, number]): number => (major === 8 && minor === 0 ? 64 : 128);
 
-function peak(info: DeviceInfo): { tflops: number; source: string } {
-  const listed = PEAKS.find(([re]) => re.test(info.name));
+function peak(info: DeviceInfo, tensor: boolean): { tflops: number; source: string } {
+  const listed = (tensor ? TENSOR_PEAKS : PEAKS).find(([re]) => re.test(info.name));
   if (listed) return { tflops: listed[1], source: 'data sheet' };
+  if (tensor) return { tflops: 0, source: 'not listed for this device' };
   const tflops = (info.multiprocessors * lanesPerSm(info.computeCapability) * 2 * info.clockKHz * 1e3) / 1e12;
   return { tflops, source: 'SMs x lanes x 2 x clock' };
 }
@@ -48,7 +61,7 @@ function peak(info: DeviceInfo): { tflops: number; source: string } {
 /** 2·M·N·K over every matmul of the graph for bound symbols. */
 function gemmFlops(graph: Graph, env: Record<string, number>): number {
   return graphNodes(graph)
-    .filter((n) => n.op === Op.MatMul)
+    .filter((n) => n.op === Op.MatMul || n.op === Op.MatMulEpilogue || n.op === Op.MatMulNorm)
     .reduce((sum, n) => {
       const a = n.src[0]!;
       const k = dimEval(a.shape[a.shape.length - 1]!, env);
@@ -72,8 +85,12 @@ const batches = arg('batches', small ? '1,2' : '1,8,32').split(',').map(Number);
 const seqs = arg('seqs', small ? '8,16' : '128,512').split(',').map(Number);
 const iterations = Number(arg('iterations', small ? '2' : '20'));
 
-const graph = compileGraph(readSource(new URL('../specs/bert.dsl', import.meta.url).pathname), { entry: 'BertModel', config: small ? SMALL : BASE });
-const program = compileCuda(graph);
+const precision = parsePrecision(arg('precision', 'fp32'));
+const tensorCores = arg('tensor-cores', 'on') !== 'off';
+const source = compileGraph(readSource(new URL('../specs/bert.dsl', import.meta.url).pathname), { entry: 'BertModel', config: small ? SMALL : BASE });
+// the graph `dslc build` makes: every default fusion, then the precision pass
+const graph = optimizeGraph(source, { precision }).graph;
+const program = compileCuda(graph, { tensorCores });
 let context: CudaContext;
 let load: Partial<CudaLoadOptions>;
 if (standIn) {
@@ -84,9 +101,11 @@ if (standIn) {
   load = { images: (await compileCudaSource(cudaModuleSource(program.kernels))).images };
 }
 const info = context.info;
-const top = peak(info);
+const narrow = precision === 'fp16' || precision === 'bf16';
+const top = peak(info, narrow && tensorCores);
+const wmma = program.kernels.filter((k) => k.name.startsWith('matmul_wmma')).length;
 console.log(`${info.name}: sm_${info.computeCapability.join('')}, ${info.multiprocessors} SMs, ${(info.totalBytes / 2 ** 30).toFixed(0)} GiB`);
-console.log(`fp32 peak ${top.tflops.toFixed(1)} TFLOP/s (${top.source}); BERT-${small ? 'small (script check)' : 'base'}, ${program.kernels.length} kernels, ${program.launches.length} launches`);
+console.log(`${narrow && tensorCores ? `${precision} tensor-core` : 'fp32'} peak ${top.tflops.toFixed(1)} TFLOP/s (${top.source}); BERT-${small ? 'small (script check)' : 'base'} ${precision}, ${program.kernels.length} kernels (${wmma} on tensor cores), ${program.launches.length} launches`);
 
 const weights = new Map(Object.entries(randomTensors(expectedParams(graph), { seed: 1 })).map(([k, t]) => [k, t.data as Float32Array]));
 const model = await CudaModel.load(graph, weights, { program, context, ...load });

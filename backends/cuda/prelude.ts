@@ -42,13 +42,14 @@ const PAIRS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The headers of the narrow float types `source` uses. The host emulation gives these types their meaning in its
+ * The headers of the narrow float types and tensor-core calls `source` uses. The host emulation gives these types their meaning in its
  * own header (host-emulation/dslc_emu.h, which defines DSLC_HOST_EMULATION), so there they are skipped.
  */
 function headersFor(source: string): string[] {
   const headers = [
     ...(source.includes('__half') ? ['cuda_fp16.h'] : []),
     ...(source.includes('__nv_bfloat16') ? ['cuda_bf16.h'] : []),
+    ...(source.includes('nvcuda::wmma::') ? ['mma.h'] : []),
   ];
   return headers.length === 0 ? [] : ['#ifndef DSLC_HOST_EMULATION', ...headers.map((h) => `#include <${h}>`), '#endif'];
 }

@@ -65,11 +65,11 @@ export function cudaProgramOf(s: Schedule, plan: MemoryPlan): CudaProgram {
   return { format: 'dslc-cuda/1', kernels, ...programLayout(s, plan, index) };
 }
 
-/** What CUDA offers the lowerings: warp shuffles among 32 threads, for reductions, and 16-byte loads. */
-export const CUDA_SCHEDULE: ScheduleOptions = { warpShuffles: true, vectorLoads: true };
+/** What CUDA offers the lowerings: warp shuffles among 32 threads, for reductions, 16-byte loads, and tensor cores. */
+export const CUDA_SCHEDULE: ScheduleOptions = { warpShuffles: true, vectorLoads: true, tensorCores: true };
 
 /** Graph → schedule → memory plan → CUDA program (`opts.tuning`: GEMM and attention tiles, defaults when absent). */
-export function compileCuda(graph: Graph, opts: { readonly tuning?: Tuning } = {}): CudaProgram {
+export function compileCuda(graph: Graph, opts: { readonly tuning?: Tuning; readonly tensorCores?: boolean } = {}): CudaProgram {
   const schedule = scheduleGraph(graph, { ...CUDA_SCHEDULE, ...opts });
   return cudaProgramOf(schedule, planMemory(schedule));
 }

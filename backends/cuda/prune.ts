@@ -5,6 +5,7 @@
  * Repeated until nothing changes, since a dropped `let` may have been the only reader of another.
  */
 import type { Expr, Kernel, Stmt } from '../../compiler/kernel/ir.ts';
+import { isWmma, wmmaExprs } from '../../compiler/kernel/wmma.ts';
 
 function refsOf(e: Expr, into: Set<string>): void {
   switch (e.k) {
@@ -39,7 +40,8 @@ function readsOf(stmts: readonly Stmt[], into: Set<string>): void {
     else if (s.k === 'for') {
       [s.from, s.to, s.step].forEach((e) => refsOf(e, into));
       readsOf(s.body, into);
-    } else if (s.k === 'if') {
+    } else if (isWmma(s)) wmmaExprs(s).forEach((e) => refsOf(e, into));
+    else if (s.k === 'if') {
       refsOf(s.c, into);
       readsOf(s.then, into);
       readsOf(s.else, into);

@@ -18,6 +18,8 @@ import { isVector } from '../../compiler/kernel/ir.ts';
 import { CStyleRenderer } from '../render/c-style.ts';
 import { pruneUnusedLets } from './prune.ts';
 import { code } from '../render/code.ts';
+import type { WmmaStmt } from '../../compiler/kernel/wmma.ts';
+import { wmmaText } from './wmma.ts';
 import { RESERVED } from './reserved.ts';
 
 const TYPES: Record<Type, string> = {
@@ -160,6 +162,10 @@ export class CudaRenderer extends CStyleRenderer {
     return '__syncthreads();';
   }
 
+  override intrinsic(s: WmmaStmt, kernel: Kernel): string {
+    return wmmaText(s, kernel, (n) => this.name(n), (e) => this.expr(e, kernel));
+  }
+
   /** Every lane of the warp takes part (the IR puts shuffles only where the whole workgroup is). */
   override shuffleXor(name: string, t: Type, v: string, xor: number): string {
     return this.declareLet(name, t, `__shfl_xor_sync(0xffffffffu, ${v}, ${xor})`);
@@ -182,7 +188,9 @@ export class CudaRenderer extends CStyleRenderer {
       ...kernel.buffers.map((b) => `${b.write ? '' : 'const '}${STORAGE_TYPES[b.t]}* __restrict__ ${this.name(b.name)}`),
       ...kernel.uniforms.map((u) => `const unsigned ${this.name(u)}`),
     ];
-    const shared = kernel.shared.map((s) => `__shared__ ${STORAGE_TYPES[s.t]} ${this.name(s.name)}[${s.size}];`);
+    // tensor-core loads and stores need 256-bit aligned tiles
+    const align = kernel.target === 'cuda' ? '__align__(32) ' : '';
+    const shared = kernel.shared.map((s) => `__shared__ ${align}${STORAGE_TYPES[s.t]} ${this.name(s.name)}[${s.size}];`);
     return code`
       // ${kernel.name}
       extern "C" __global__ void __launch_bounds__(${kernel.workgroup}) ${entry}(

@@ -4,6 +4,7 @@
  * names — and the kernel's declarations; the walk over the IR is written once, here.
  */
 import type { Expr, Kernel, MathFn, Scalar, Stmt, StorageType, ThreadIndex, Type } from '../../compiler/kernel/ir.ts';
+import type { WmmaStmt } from '../../compiler/kernel/wmma.ts';
 import { indent } from './code.ts';
 
 const PRECEDENCE: Record<string, number> = {
@@ -150,7 +151,14 @@ export abstract class CStyleRenderer {
         return this.shuffleXor(this.name(s.name), s.v.t, e(s.v), s.xor, kernel);
       case 'return':
         return 'return;';
+      default:
+        return this.intrinsic(s, kernel);
     }
+  }
+
+  /** A target intrinsic (tensor-core statement, compiler/kernel/wmma.ts): only the target it is for prints it. */
+  intrinsic(s: WmmaStmt, kernel: Kernel): string {
+    throw new Error(`kernel ${kernel.name} is for ${kernel.target ?? 'no target'}: this renderer cannot print ${s.k}`);
   }
 
   stmts(ss: readonly Stmt[], kernel: Kernel): string {

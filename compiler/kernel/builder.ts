@@ -12,6 +12,7 @@
  * const kernel = k.build();
  */
 import { ref, thread } from './expr.ts';
+import type { WmmaStmt } from './wmma.ts';
 import { type BufferParam, type Expr, isNarrow, type Kernel, registerOf, type SharedArray, type Stmt, type StorageType, type Type } from './ir.ts';
 
 /** A buffer or workgroup array, for loads and stores. */
@@ -32,6 +33,7 @@ export class KernelBuilder {
   private readonly shared: SharedArray[] = [];
   private readonly names = new Set<string>();
   private readonly blocks: Stmt[][] = [[]];
+  private target: 'cuda' | undefined;
 
   constructor(
     readonly name: string,
@@ -62,8 +64,20 @@ export class KernelBuilder {
     return { k: 'uniform', t: 'u32', name };
   }
 
+  /** Marks the kernel as one only `target`'s renderer prints: it may then use that target's intrinsics. */
+  onlyFor(target: 'cuda'): void {
+    this.target = target;
+  }
+
+  /** A target intrinsic (tensor-core statement); the kernel must be marked with `onlyFor`. */
+  intrinsic(s: WmmaStmt): void {
+    if (!this.target) throw new Error(`kernel IR: ${s.k} in kernel ${this.name}, which is not marked target-specific`);
+    this.emit(s);
+  }
+
   workgroupArray(name: string, t: StorageType, size: number): ArrayRef {
-    if (isNarrow(t)) throw new Error(`kernel IR: workgroup array ${name} of ${t} (workgroup memory holds registers' types)`);
+    // narrow workgroup arrays are what tensor cores load from; portable kernels keep them in register types
+    if (isNarrow(t) && !this.target) throw new Error(`kernel IR: workgroup array ${name} of ${t} (workgroup memory holds registers' types)`);
     const a = { name: this.fresh(name), t, size };
     this.shared.push(a);
     return a;
@@ -163,6 +177,7 @@ export class KernelBuilder {
       uniforms: this.uniforms,
       shared: this.shared,
       body: this.blocks[0]!,
+      ...(this.target ? { target: this.target } : {}),
     };
   }
 }

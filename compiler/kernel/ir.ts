@@ -26,7 +26,7 @@ export type NarrowType = 'f16' | 'bf16' | 'i8';
 /** Four consecutive halves (8 bytes), loaded into an f32x4 register and stored from one: CUDA's half2 pairs. */
 export type NarrowVector = 'f16x4' | 'bf16x4';
 
-/** Element types a buffer or workgroup array can hold (workgroup arrays: 4-byte types only). */
+/** Element types a buffer or workgroup array can hold (workgroup arrays: 4-byte types only, but in CUDA kernels). */
 export type StorageType = 'f32' | 'i32' | 'u32' | Vector | NarrowType | NarrowVector;
 
 export const isNarrow = (t: StorageType): t is NarrowType | NarrowVector =>
@@ -44,6 +44,8 @@ export const vectorOf = (t: Scalar): Vector => {
   return `${t}x4`;
 };
 export const isVector = (t: Type): t is Vector => t.endsWith('x4');
+
+import type { WmmaStmt } from './wmma.ts';
 
 /** Threads per warp for `shuffleXor`: CUDA's, the only target that gets shuffles (see the statement below). */
 export const WARP = 32;
@@ -88,7 +90,9 @@ export type Stmt =
    * schedule emits it only for a target that names its warp width (compiler/kernel/warp.ts).
    */
   | { readonly k: 'shuffleXor'; readonly name: string; readonly v: Expr; readonly xor: number }
-  | { readonly k: 'return' };
+  | { readonly k: 'return' }
+  /** Tensor-core intrinsics (wmma.ts), only in kernels whose `target` is 'cuda'. */
+  | WmmaStmt;
 
 export interface BufferParam {
   readonly name: string;
@@ -111,4 +115,9 @@ export interface Kernel {
   readonly uniforms: readonly string[];
   readonly shared: readonly SharedArray[];
   readonly body: readonly Stmt[];
+  /**
+   * Set on a kernel only one backend can print (tensor-core intrinsics, narrow workgroup arrays); absent on the
+   * portable kernels every renderer prints.
+   */
+  readonly target?: 'cuda';
 }

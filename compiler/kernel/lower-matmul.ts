@@ -30,7 +30,7 @@ interface Batch {
   readonly m: Dim;
 }
 
-function batchLayout(node: Node, foldable: boolean): Batch {
+export function batchLayout(node: Node, foldable: boolean): Batch {
   const [a, b] = node.src as [Node, Node];
   const m = a.shape[a.shape.length - 2]!;
   const k = a.shape[a.shape.length - 1]!;

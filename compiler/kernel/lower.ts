@@ -11,6 +11,7 @@ import { lowerAttention } from './lower-attention.ts';
 import { lowerElementwise, lowerFill } from './lower-elementwise.ts';
 import { lowerMatMul } from './lower-matmul.ts';
 import { lowerMatMulNorm } from './lower-matmul-norm.ts';
+import { lowerMatMulWmma } from './lower-matmul-wmma.ts';
 import { lowerGather, lowerMovement } from './lower-movement.ts';
 import { lowerReduce } from './lower-reduce.ts';
 import type { Tuning } from './tuning.ts';
@@ -37,6 +38,8 @@ export interface LowerContext {
   readonly warpShuffles: boolean;
   /** The target gains from 16-byte loads of contiguous aligned runs (CUDA), so matmuls fill their tiles by f32x4. */
   readonly vectorLoads: boolean;
+  /** The target has tensor cores (CUDA): f16/bf16 GEMMs may use its intrinsics (lower-matmul-wmma.ts). */
+  readonly tensorCores?: boolean;
 }
 
 export function lowerNode(node: Node, cx: LowerContext): Launch[] {
@@ -52,7 +55,7 @@ export function lowerNode(node: Node, cx: LowerContext): Launch[] {
       return [lowerLayerNorm(node, cx)];
     case Op.MatMul:
     case Op.MatMulEpilogue:
-      return [lowerMatMul(node, cx)];
+      return [lowerMatMulWmma(node, cx) ?? lowerMatMul(node, cx)];
     case Op.Gather:
       return [lowerGather(node, cx)];
     case Op.Reshape: // only when it changes storage (schedule.ts)

@@ -114,6 +114,8 @@ export interface ScheduleOptions {
   readonly warpShuffles?: boolean;
   /** 16-byte loads pay (CUDA): matmul tiles are filled by f32x4 where the operand's runs are aligned (vector-tile.ts). */
   readonly vectorLoads?: boolean;
+  /** Tensor cores (CUDA, sm_80+): GEMMs of two f16 or two bf16 operands use WMMA (lower-matmul-wmma.ts). */
+  readonly tensorCores?: boolean;
 }
 
 export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedule {
@@ -143,6 +145,7 @@ export function scheduleGraph(graph: Graph, opts: ScheduleOptions = {}): Schedul
     ...(opts.tuning ? { tuning: opts.tuning } : {}),
     warpShuffles: opts.warpShuffles ?? false,
     vectorLoads: opts.vectorLoads ?? false,
+    ...(opts.tensorCores ? { tensorCores: true } : {}),
   };
 
   for (const node of nodes) {

@@ -3,6 +3,7 @@
  * go to writable buffers or workgroup arrays, and expression types agree with what they read. A violation is a bug
  * in a lowering; catching it here names the kernel instead of leaving a shader compiler error to decode.
  */
+import { type FragmentUse, isWmma, type WmmaStmt } from './wmma.ts';
 import { type Expr, type Kernel, registerOf, type Stmt, type StorageType, type Type, WARP } from './ir.ts';
 
 export function validateKernel(kernel: Kernel): void {
@@ -92,8 +93,42 @@ export function validateKernel(kernel: Kernel): void {
           block(s.else, scope);
           break;
         default:
+          if (isWmma(s)) wmma(s, scope);
           break;
       }
+    }
+  };
+
+  // Tensor-core statements: only in CUDA kernels, on declared fragments of the right use, through workgroup arrays
+  // of the fragment's element type with a leading dimension the hardware accepts (16 bytes' worth of elements).
+  const fragments = new Map<string, Extract<WmmaStmt, { k: 'wmma_fragment' }>>();
+  const wmma = (s: WmmaStmt, scope: Map<string, { t: Type; mutable: boolean }>): void => {
+    if (kernel.target !== 'cuda') fail(`${s.k} in a kernel not marked for CUDA`);
+    if (s.k === 'wmma_fragment') {
+      if (fragments.has(s.name) || scope.has(s.name) || arrays.has(s.name)) fail(`${s.name} is declared twice`);
+      if ((s.use === 'acc') !== (s.t === 'f32')) fail(`fragment ${s.name}: ${s.use} of ${s.t}`);
+      fragments.set(s.name, s);
+      return;
+    }
+    const frag = (name: string, use: FragmentUse) => {
+      const f = fragments.get(name);
+      if (!f) fail(`fragment ${name} is not declared`);
+      if (f!.use !== use) fail(`fragment ${name} is ${f!.use}, used as ${use}`);
+      return f!;
+    };
+    if (s.k === 'wmma_zero') frag(s.frag, 'acc');
+    if (s.k === 'wmma_mma') {
+      const [a, b] = [frag(s.a, 'a'), frag(s.b, 'b')];
+      frag(s.acc, 'acc');
+      if (a.t !== b.t) fail(`mma of ${a.t} by ${b.t}`);
+    }
+    if (s.k === 'wmma_load' || s.k === 'wmma_store') {
+      const f = fragments.get(s.frag);
+      if (!f) fail(`fragment ${s.frag} is not declared`);
+      if ((f!.use === 'acc') !== (s.k === 'wmma_store')) fail(`${s.k} of ${s.frag}, an ${f!.use} fragment`);
+      if (!kernel.shared.some((a) => a.name === s.array && a.t === f!.t)) fail(`${s.k} of ${s.frag} (${f!.t}) through ${s.array}, which is not a ${f!.t} workgroup array`);
+      if (s.ld % (f!.t === 'f32' ? 4 : 8) !== 0) fail(`${s.k}: leading dimension ${s.ld} is not a multiple of 16 bytes`);
+      expr(s.at, scope);
     }
   };
   block(kernel.body, new Map());

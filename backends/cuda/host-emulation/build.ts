@@ -91,7 +91,7 @@ export function emulationSource(kernels: readonly EmulatedKernel[]): string {
 /** A shared library with every kernel of `kernels` (deduplicated), built with g++ (cached). */
 export function buildEmulatedModule(kernels: readonly EmulatedKernel[]): Promise<string> {
   const source = emulationSource(kernels);
-  const headers = ['dslc_emu.h', 'emu_block.h'].map(hostFile);
+  const headers = ['dslc_emu.h', 'dslc_emu_wmma.h', 'emu_block.h'].map(hostFile);
   return cachedBuild('the kernel module', [source, ...headers], 'module.so', (dir) => {
     writeFileSync(join(dir, 'module.cpp'), source);
     return [...CXX_FLAGS, '-fPIC', '-shared', `-I${HERE}`, '-include', 'dslc_emu.h', 'module.cpp', '-o', 'module.so'];
@@ -99,7 +99,7 @@ export function buildEmulatedModule(kernels: readonly EmulatedKernel[]): Promise
 }
 
 export function buildDriver(): Promise<string> {
-  const sources = ['emu_driver.cpp', 'dslc_emu.h', 'emu_memory.h'].map(hostFile);
+  const sources = ['emu_driver.cpp', 'dslc_emu.h', 'dslc_emu_wmma.h', 'emu_memory.h'].map(hostFile);
   return cachedBuild('the driver', sources, 'emu_driver', () => [...CXX_FLAGS, `-I${HERE}`, join(HERE, 'emu_driver.cpp'), '-ldl', '-o', 'emu_driver']);
 }
 
@@ -108,7 +108,7 @@ export function buildDriver(): Promise<string> {
  * $DSLC_LIBCUDA at it and load modules from `emulatedImage(await buildEmulatedModule(kernels))`.
  */
 export function buildStandInLibcuda(): Promise<string> {
-  const sources = ['emu_libcuda.cpp', 'dslc_emu.h', 'emu_memory.h'].map(hostFile);
+  const sources = ['emu_libcuda.cpp', 'dslc_emu.h', 'dslc_emu_wmma.h', 'emu_memory.h'].map(hostFile);
   return cachedBuild('the stand-in libcuda', sources, 'libcuda.so.1', () => [
     ...CXX_FLAGS, '-fPIC', '-shared', `-I${HERE}`, join(HERE, 'emu_libcuda.cpp'), '-ldl', '-o', 'libcuda.so.1',
   ]);

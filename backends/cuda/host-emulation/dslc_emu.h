@@ -73,6 +73,7 @@ inline T dslc_emu_shfl_xor(unsigned members, T v, int lane_mask, int line) {
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
 #define __shared__ __attribute__((section("dslc_shared"))) static
 
 inline float __int_as_float(int i) {
@@ -151,6 +152,8 @@ inline __nv_bfloat16 __float2bfloat16_rn(float f) {
   if (f != f) return {static_cast<uint16_t>((x >> 16) | 0x40u)};
   return {static_cast<uint16_t>((x + 0x7fffu + ((x >> 16) & 1u)) >> 16)};
 }
+
+#include "dslc_emu_wmma.h"
 
 // One row of the generated module's kernel table: thunk(params) calls the kernel with params[i] pointing at the
 // value of its i-th parameter, cuLaunchKernel's convention.

@@ -151,7 +151,7 @@ if (nvcc) {
     const programs = cases.flatMap((c) => [...PRECISIONS, 'int8w' as const].map((precision) => compileCuda(optimizeGraph(compileCase(c), { precision }).graph)));
     programs.push(compileCuda(optimizeGraph(compileCase(cases[0]!), { fuseNorm: true, precision: 'fp16' }).graph));
     const source = cudaModuleSource(programs.flatMap((p) => p.kernels));
-    assert.match(source, /#ifndef DSLC_HOST_EMULATION\n#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n#endif/);
+    assert.match(source, /#ifndef DSLC_HOST_EMULATION\n#include <cuda_fp16.h>\n#include <cuda_bf16.h>\n(#include <mma.h>\n)?#endif/);
     assert.match(source, /const __half\* __restrict__/);
     assert.match(source, /__float2bfloat16_rn\(/);
     // contiguous elementwise kernels move four halves a thread as two half2 / bfloat162
