@@ -52,9 +52,16 @@ export interface Schedule {
   readonly outputs: readonly { readonly name: string; readonly buffer: number; readonly node: Node }[];
 }
 
-/** Structural identity of a kernel (JSON would print -Infinity and NaN literals alike, as null). */
+const spellNonFinite = (_k: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+
+/**
+ * Structural identity of a kernel (JSON would print -Infinity and NaN literals alike, as null). Kernels run to ~100 kB
+ * of JSON and every launch is keyed, so the replacer (a JS call per value) runs only when the plain text holds a
+ * `null`: without one there was no non-finite number, and the plain text is what the replacer would have printed.
+ */
 export function kernelKey(kernel: Kernel): string {
-  return JSON.stringify(kernel, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  const plain = JSON.stringify(kernel);
+  return plain.includes('null') ? JSON.stringify(kernel, spellNonFinite) : plain;
 }
 
 /** Swaps exactly the last two axes. */

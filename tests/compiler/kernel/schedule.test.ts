@@ -99,6 +99,13 @@ test('kernel identity tells -Infinity from NaN', () => {
     kernelKey({ name: 'k', workgroup: 1, buffers: [], uniforms: [], shared: [], body: [{ k: 'let', name: 'x', v: { k: 'lit', t: 'f32', v: NaN } }] }));
 });
 
+test('kernel identity tells -Infinity from Infinity, also when a name spells null, and is plain JSON without them', () => {
+  const lit = (name: string, v: number) => ({ name, workgroup: 1, buffers: [], uniforms: [], shared: [], body: [{ k: 'let' as const, name: 'x', v: { k: 'lit' as const, t: 'f32' as const, v } }] });
+  assert.is.not(kernelKey(lit('null_k', -Infinity)), kernelKey(lit('null_k', Infinity)));
+  assert.is.not(kernelKey(lit('k', -Infinity)), kernelKey(lit('k', Infinity)));
+  assert.is(kernelKey(lit('k', 1.5)), JSON.stringify(lit('k', 1.5)));
+});
+
 test('every BERT entry lowers to kernels that pass the kernel IR checks', () => {
   for (const entry of ['BertForPreTraining', 'BertForMultipleChoice', 'BertForQuestionAnswering']) {
     const s = scheduleGraph(compileGraph(BERT_SOURCE, { entry, config: SMALL }));
