@@ -75,11 +75,21 @@ export function compileTimeText(r: { startupS: number; rows: readonly CompileTim
 }
 
 // `node --import tsx scripts/bench/compile-time.ts [target] [runs]`: bundled and tsx side by side, with the load average.
+// The two are interleaved run by run, so a change in the machine's load falls on both alike.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const targets = [process.argv[2] ?? 'webgpu'];
   const runs = Number(process.argv[3] ?? 5);
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
-  console.log(`through tsx (DSLC_NO_BUNDLE=1):\n${compileTimeText(await compileTimes(targets, runs, { bundled: false }))}`);
-  console.log(`pre-bundled (dist/cli/):\n${compileTimeText(await compileTimes(targets, runs))}`);
+  const each = { tsx: [] as Awaited<ReturnType<typeof compileTimes>>[], bundled: [] as Awaited<ReturnType<typeof compileTimes>>[] };
+  for (let r = 0; r < runs; r++) {
+    each.tsx.push(await compileTimes(targets, 1, { bundled: false }));
+    each.bundled.push(await compileTimes(targets, 1));
+  }
+  const med = (rs: Awaited<ReturnType<typeof compileTimes>>[]) => ({
+    startupS: median(rs.map((x) => x.startupS)),
+    rows: rs[0]!.rows.map((row, i) => ({ ...row, coldS: median(rs.map((x) => x.rows[i]!.coldS)), warmS: median(rs.map((x) => x.rows[i]!.warmS)) })),
+  });
+  console.log(`through tsx (DSLC_NO_BUNDLE=1):\n${compileTimeText(med(each.tsx))}`);
+  console.log(`pre-bundled (dist/cli/):\n${compileTimeText(med(each.bundled))}`);
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 }
