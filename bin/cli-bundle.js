@@ -9,13 +9,15 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** The repository whose CLI is bundled; the functions take another root for tests. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const bundleDir = (root) => join(root, 'dist/cli');
 const bundleMeta = (root) => join(root, 'dist/cli.json');
+/** Bumped when dist/cli.json changes shape; a bundle recorded in another shape is rebuilt. */
+const META_FORMAT = 2;
 /** Chunks no bundle uses any more are removed once they are this old (a process started before a rebuild may still load them). */
 const PRUNE_AFTER_MS = 10 * 60e3;
 
@@ -35,7 +37,7 @@ export function freshBundle(root = ROOT) {
   } catch {
     return undefined;
   }
-  if (!meta || typeof meta.entry !== 'string' || typeof meta.sources !== 'object') return undefined;
+  if (meta?.format !== META_FORMAT || typeof meta.entry !== 'string' || typeof meta.sources !== 'object') return undefined;
   const entry = join(root, meta.entry);
   if (!existsSync(entry)) return undefined;
   for (const [rel, hash] of Object.entries(meta.sources)) if (sha1(join(root, rel)) !== hash) return undefined;
@@ -94,6 +96,8 @@ export async function buildCliBundle(root = ROOT) {
   // the hashes of what was read, not of the files after the build, so an edit made during the build is not missed
   const sources = {};
   for (const rel of Object.keys(result.metafile.inputs).sort()) sources[rel] = read.get(join(root, rel)) ?? sha1(join(root, rel));
+  // how the sources are bundled is part of the bundle too
+  for (const path of [fileURLToPath(import.meta.url), join(root, 'tsconfig.json')]) sources[relative(root, path)] = sha1(path);
   mkdirSync(bundleDir(root), { recursive: true });
   const tmp = `.${process.pid}.tmp`;
   const written = new Set();
@@ -104,7 +108,7 @@ export async function buildCliBundle(root = ROOT) {
     renameSync(file.path + tmp, file.path);
   }
   const entryOutput = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint)[0];
-  writeFileSync(bundleMeta(root) + tmp, JSON.stringify({ entry: entryOutput, sources }, null, 1));
+  writeFileSync(bundleMeta(root) + tmp, JSON.stringify({ format: META_FORMAT, entry: entryOutput, sources }, null, 1));
   renameSync(bundleMeta(root) + tmp, bundleMeta(root));
   for (const name of readdirSync(bundleDir(root))) {
     const path = join(bundleDir(root), name);

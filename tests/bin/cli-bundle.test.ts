@@ -66,6 +66,13 @@ test('a deleted source makes the bundle stale', async () => {
   assert.is(freshBundle(root), undefined);
 });
 
+test('a changed tsconfig.json (how the sources are compiled) makes the bundle stale', async () => {
+  const root = standIn('tsconfig', 'x');
+  await buildCliBundle(root);
+  writeFileSync(join(root, 'tsconfig.json'), '{ "compilerOptions": { "target": "ES2022" } }\n');
+  assert.is(freshBundle(root), undefined);
+});
+
 test('each source keeps its own import.meta.url; text that merely spells it is left alone; dynamic imports stay lazy', async () => {
   const root = standIn('meta', 'x');
   const entry = await buildCliBundle(root);
