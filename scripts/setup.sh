@@ -29,3 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The pre-bundled CLI (bin/cli-bundle.js): bin/dslc.js would build it on first use anyway; building it here keeps
+# that out of the first command's time. Never fatal: without it dslc runs the sources through tsx.
+node --input-type=module -e "const { buildCliBundle } = await import('./bin/cli-bundle.js'); await buildCliBundle();" || echo "setup: could not pre-bundle the CLI; dslc will run it through tsx"

@@ -52,9 +52,34 @@ export interface Schedule {
   readonly outputs: readonly { readonly name: string; readonly buffer: number; readonly node: Node }[];
 }
 
-/** Structural identity of a kernel (JSON would print -Infinity and NaN literals alike, as null). */
+/**
+ * What JSON prints as `null`, in the order JSON.stringify prints it: real nulls as 'null', non-finite numbers spelled
+ * (`-Infinity`, `NaN`), array holes, undefined and functions as 'null'. With the plain text, this tells every kernel
+ * apart that the spelled-out text would.
+ */
+function nullsOf(v: unknown, inArray: boolean, out: string[]): void {
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) out.push(String(v));
+  } else if (v === null || ((v === undefined || typeof v === 'function' || typeof v === 'symbol') && inArray)) {
+    out.push('null');
+  } else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) nullsOf(v[i], true, out);
+  } else if (typeof v === 'object') {
+    for (const key of Object.keys(v)) nullsOf((v as Record<string, unknown>)[key], false, out);
+  }
+}
+
+/**
+ * Structural identity of a kernel (JSON prints -Infinity and NaN literals alike, as null). Kernels run to ~100 kB of
+ * JSON and every launch is keyed, so the text is the plain JSON (no JS callback per value), followed, when it holds a
+ * `null`, by what each null stood for.
+ */
 export function kernelKey(kernel: Kernel): string {
-  return JSON.stringify(kernel, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  const plain = JSON.stringify(kernel);
+  if (!plain.includes('null')) return plain;
+  const nulls: string[] = [];
+  nullsOf(kernel, false, nulls);
+  return `${plain}\0${nulls.join(',')}`;
 }
 
 /** Swaps exactly the last two axes. */

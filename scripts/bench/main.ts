@@ -103,7 +103,7 @@ if (!args['no-peers']) {
 let compile = '';
 if (!args['no-compile-time']) {
   console.log('\nmeasuring compile time (fresh processes, empty and warm build caches)...');
-  compile = compileTimeText(compileTimes(['cpu', 'webgpu', 'cuda'], quick ? 1 : 3));
+  compile = compileTimeText(await compileTimes(['cpu', 'webgpu', 'cuda'], quick ? 1 : 3));
   console.log(compile);
 }
 

@@ -99,6 +99,29 @@ test('kernel identity tells -Infinity from NaN', () => {
     kernelKey({ name: 'k', workgroup: 1, buffers: [], uniforms: [], shared: [], body: [{ k: 'let', name: 'x', v: { k: 'lit', t: 'f32', v: NaN } }] }));
 });
 
+test('kernel identity tells -Infinity from Infinity, also when a name spells null, and is plain JSON without them', () => {
+  const lit = (name: string, v: number) => ({ name, workgroup: 1, buffers: [], uniforms: [], shared: [], body: [{ k: 'let' as const, name: 'x', v: { k: 'lit' as const, t: 'f32' as const, v } }] });
+  assert.is.not(kernelKey(lit('null_k', -Infinity)), kernelKey(lit('null_k', Infinity)));
+  assert.is.not(kernelKey(lit('k', -Infinity)), kernelKey(lit('k', Infinity)));
+  assert.is(kernelKey(lit('k', 1.5)), JSON.stringify(lit('k', 1.5)));
+});
+
+test('kernel identity tells apart where a non-finite literal and a null sit', () => {
+  const two = (a: unknown, b: unknown) => ({ name: 'k', workgroup: 1, buffers: [], uniforms: [], shared: [], body: [{ k: 'let', name: 'x', v: { k: 'call', t: 'f32', fn: 'max', args: [a, b] } }] }) as never;
+  assert.is.not(kernelKey(two(-Infinity, null)), kernelKey(two(null, -Infinity)));
+  assert.is.not(kernelKey(two(NaN, null)), kernelKey(two(null, null)));
+  assert.is(kernelKey(two(-Infinity, null)), kernelKey(two(-Infinity, null)));
+});
+
+test('kernel identity groups the launches of BERT exactly as their JSON with non-finite numbers spelled out does', () => {
+  const spelled = (k: unknown) => JSON.stringify(k, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+  const s = scheduleGraph(compileGraph(BERT_SOURCE, { entry: 'BertModel', config: SMALL }));
+  const keys = s.launches.map((l) => kernelKey(l.kernel));
+  const texts = s.launches.map((l) => spelled(l.kernel));
+  assert.ok(texts.some((t) => t.includes('Infinity')), 'some kernel holds a non-finite literal');
+  for (let i = 0; i < keys.length; i++) for (let j = 0; j < keys.length; j++) assert.is(keys[i] === keys[j], texts[i] === texts[j], `launches ${i} and ${j}`);
+});
+
 test('every BERT entry lowers to kernels that pass the kernel IR checks', () => {
   for (const entry of ['BertForPreTraining', 'BertForMultipleChoice', 'BertForQuestionAnswering']) {
     const s = scheduleGraph(compileGraph(BERT_SOURCE, { entry, config: SMALL }));
