@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { HostTensor } from '../backends/tensor.ts';
-import { compileGraph, checkSource, optimizeGraph, parsePrecision, type Precision, parseSource, passOptions, PRECISIONS, readSource, type Source } from '../compiler/pipeline.ts';
+import { compileGraph, checkSource, CUDA_FUSE, optimizeGraph, parsePrecision, type Precision, parseSource, passOptions, PRECISIONS, readSource, type Source } from '../compiler/pipeline.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { graphFromJson, graphToJson, printGraph, type GraphJson } from '../compiler/ir/print.ts';
 import type { Program } from '../dsl/ast.ts';
@@ -186,7 +186,7 @@ function buildCommand(file: string, values: Values, out: string): string {
 export function buildGraph(file: string, values: Values): { traced: ReturnType<typeof compileWithSource>; graph: Graph; fired: Record<string, number>; fuse: string; precision: Precision } {
   const traced = compileWithSource(file, values);
   // the graph passes run by default (every fusion); --fuse none keeps the traced graph
-  const fuse = (values['fuse'] as string | undefined) ?? 'all';
+  const fuse = (values['fuse'] as string | undefined) ?? (values['target'] === 'cuda' ? CUDA_FUSE : 'all');
   const precision = parsePrecision((values['precision'] as string | undefined) ?? 'fp32');
   const passes = { ...passOptions(fuse), precision };
   const { graph, fired } = optimizeGraph(traced.graph, values['no-fuse-attention'] ? { ...passes, fuseAttention: false } : passes);

@@ -19,7 +19,7 @@ import type { HostTensor } from '../backends/tensor.ts';
 import { dimEval } from '../compiler/ir/dim.ts';
 import { type Graph, graphNodes } from '../compiler/ir/graph.ts';
 import { Op } from '../compiler/ir/ops.ts';
-import { compileGraph, optimizeGraph, parsePrecision, readSource } from '../compiler/pipeline.ts';
+import { compileGraph, CUDA_FUSE, optimizeGraph, parsePrecision, passOptions, readSource } from '../compiler/pipeline.ts';
 import { CudaContext, cudaContext } from '../runtime/cuda/context.ts';
 import { cudaAvailable, CudaDriver, type DeviceInfo } from '../runtime/cuda/driver.ts';
 import { CudaModel, type CudaLoadOptions } from '../runtime/cuda/model.ts';
@@ -88,8 +88,9 @@ const iterations = Number(arg('iterations', small ? '2' : '20'));
 const precision = parsePrecision(arg('precision', 'fp32'));
 const tensorCores = arg('tensor-cores', 'on') !== 'off';
 const source = compileGraph(readSource(new URL('../specs/bert.dsl', import.meta.url).pathname), { entry: 'BertModel', config: small ? SMALL : BASE });
-// the graph `dslc build` makes: every default fusion, then the precision pass
-const graph = optimizeGraph(source, { precision }).graph;
+// the graph `dslc build --target cuda` makes: the default fusions but LayerNorm-in-the-matmul (see CUDA_FUSE), then
+// the precision pass
+const graph = optimizeGraph(source, { ...passOptions(CUDA_FUSE), precision }).graph;
 const program = compileCuda(graph, { tensorCores });
 let context: CudaContext;
 let load: Partial<CudaLoadOptions>;

@@ -98,7 +98,7 @@ export function compileCase(c: BertCase): Graph {
 
 /** Label values valid for the case's loss: classes, tokens, positions, or floats for regression and BCE targets. */
 function labelRange(c: BertCase, name: string, rank: number, env: Readonly<Record<string, number>>): [number, number] {
-  if (name === 'next_sentence_label') return [0, 2];
+  if (name === 'next_sentence_label' || c.entry === 'BertForNextSentencePrediction') return [0, 2]; // is-next or not
   if (name.endsWith('_positions')) return [0, env['S']!];
   if (c.entry === 'BertForMultipleChoice') return [0, env['C']!];
   if (rank === 2 && c.entry !== 'BertForTokenClassification') return [0, c.config['vocab_size'] as number];
