@@ -21,7 +21,7 @@ import { stridedOffsets } from './indexing.ts';
 import type { ArrayRef } from './builder.ts';
 import { type Expr, storageVectorOf } from './ir.ts';
 import { type Launch, LaunchBuilder, storageOf } from './launch.ts';
-import { batchLayout, epilogue } from './lower-matmul.ts';
+import { batchLayout, epilogue, tileOf } from './lower-matmul.ts';
 import type { LowerContext } from './lower.ts';
 import type { FragmentType, FragmentUse, TileLayout } from './wmma.ts';
 
@@ -94,14 +94,7 @@ export function lowerMatMulWmma(node: Node, cx: LowerContext): Launch | undefine
   const batches = shapeSize(batch.shape);
   const u = E.u32;
 
-  const tilesN = k.let('tiles_n', E.ceilDiv(N, u(TILE)));
-  const tn = k.let('tn', E.mod(k.group, tilesN));
-  const rest = k.let('rest', E.div(k.group, tilesN));
-  const tilesM = k.let('tiles_m', E.ceilDiv(M, u(TILE)));
-  const tm = k.let('tm', E.mod(rest, tilesM));
-  const bi = k.let('bi', E.div(rest, tilesM));
-  k.if(E.ge(bi, lb.size('batches', batches)), () => k.return()); // uniform across the block
-  const [cOff, aOff, bOff] = stridedOffsets(lb, bi, batch.shape, batch.strides) as [Expr, Expr, Expr];
+  const { tm, tn, cOff, aOff, bOff } = tileOf(lb, batch, M, N, TILE);
   const lid = k.local;
   const warp = k.let('warp', E.div(lid, u(32)));
   const wm = k.let('wm', E.mul(E.div(warp, u(2)), u(TILE / 2)));

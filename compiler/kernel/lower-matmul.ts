@@ -23,7 +23,7 @@ import { DEFAULT_TUNING, matmulSuffix, matmulThreads, matmulTilesProblem } from 
 import { loadVectorTile, multipleOf4 } from './vector-tile.ts';
 
 
-interface Batch {
+export interface Batch {
   readonly shape: Dim[];
   /** Per batch axis: strides of out, a, b in elements. */
   readonly strides: Dim[][];
@@ -46,6 +46,25 @@ export function batchLayout(node: Node, foldable: boolean): Batch {
     scale(broadcastStrides(bBatch, outBatch), dimMul(k, n)),
   ]);
   return { shape, strides, m };
+}
+
+/**
+ * The output tile a workgroup owns, for GEMM kernels of TILE×TILE tiles: groups run over N's tiles fastest, then M's,
+ * then the batch, and a group past the last batch returns (uniformly, before any barrier). Its tile's row and column
+ * indices and the batch's offsets into C, A and B.
+ */
+export function tileOf(lb: LaunchBuilder, batch: Batch, M: Expr, N: Expr, TILE: number): { tm: Expr; tn: Expr; cOff: Expr; aOff: Expr; bOff: Expr } {
+  const k = lb.k;
+  const u = E.u32;
+  const tilesN = k.let('tiles_n', E.ceilDiv(N, u(TILE)));
+  const tn = k.let('tn', E.mod(k.group, tilesN));
+  const rest = k.let('rest', E.div(k.group, tilesN));
+  const tilesM = k.let('tiles_m', E.ceilDiv(M, u(TILE)));
+  const tm = k.let('tm', E.mod(rest, tilesM));
+  const bi = k.let('bi', E.div(rest, tilesM));
+  k.if(E.ge(bi, lb.size('batches', shapeSize(batch.shape))), () => k.return());
+  const [cOff, aOff, bOff] = stridedOffsets(lb, bi, batch.shape, batch.strides) as [Expr, Expr, Expr];
+  return { tm, tn, cOff, aOff, bOff };
 }
 
 export function lowerMatMul(node: Node, cx: LowerContext): Launch {
@@ -97,14 +116,7 @@ export function lowerMatMul(node: Node, cx: LowerContext): Launch {
   const batches = shapeSize(batch.shape);
   const u = E.u32;
 
-  const tilesN = k.let('tiles_n', E.ceilDiv(N, u(TILE)));
-  const tn = k.let('tn', E.mod(k.group, tilesN));
-  const rest = k.let('rest', E.div(k.group, tilesN));
-  const tilesM = k.let('tiles_m', E.ceilDiv(M, u(TILE)));
-  const tm = k.let('tm', E.mod(rest, tilesM));
-  const bi = k.let('bi', E.div(rest, tilesM));
-  k.if(E.ge(bi, lb.size('batches', batches)), () => k.return());
-  const [cOff, aOff, bOff] = stridedOffsets(lb, bi, batch.shape, batch.strides) as [Expr, Expr, Expr];
+  const { tm, tn, cOff, aOff, bOff } = tileOf(lb, batch, M, N, TILE);
   const lid = k.local;
   const tx = k.let('tx', E.mod(lid, u(SIDE)));
   const ty = k.let('ty', E.div(lid, u(SIDE)));
