@@ -13,6 +13,7 @@
  *   past = out.past_key_values as DeviceTensor;
  * }
  */
+import type { HostTensor } from '../backends/tensor.ts';
 import type { DType } from '../compiler/ir/ops.ts';
 import { UserError } from '../dsl/errors.ts';
 
@@ -55,4 +56,27 @@ export class DeviceTensor<H = unknown> {
     if (this.#handle !== undefined) (this.#free as (handle: H) => void)(this.#handle);
     this.#handle = undefined;
   }
+}
+
+/**
+ * A device model's forward inputs, split: host tensors, and the DeviceTensors `model` made (a UserError for one that
+ * was disposed or is another model's); and the outputs named in `keep` checked against the graph's.
+ */
+export function splitDeviceInputs(
+  model: object,
+  inputs: Readonly<Record<string, HostTensor | DeviceTensor>>,
+  outputs: readonly string[],
+  keep: ReadonlySet<string>,
+): { host: Record<string, HostTensor>; resident: Record<string, DeviceTensor> } {
+  const host: Record<string, HostTensor> = {};
+  const resident: Record<string, DeviceTensor> = {};
+  for (const [name, v] of Object.entries(inputs)) {
+    if (!(v instanceof DeviceTensor)) host[name] = v;
+    else {
+      v.handleFor(model, name);
+      resident[name] = v;
+    }
+  }
+  for (const k of keep) if (!outputs.includes(k)) throw new UserError(`keepOnDevice: no output "${k}" (outputs are: ${outputs.join(', ')})`);
+  return { host, resident };
 }

@@ -14,7 +14,7 @@
  * const { last_hidden_state } = await model.forward({ input_ids: ids });
  * model.dispose();
  */
-import { bindInputs, loadParam, type ShapeOnly } from '../../backends/cpu/bind.ts';
+import { bindInputs, loadParam } from '../../backends/cpu/bind.ts';
 import { paramDeviceData } from '../weights/device-storage.ts';
 import { bindProgram, type BoundProgram, constWords, hostTensorOf, roundBytes } from '../../backends/cuda/binding.ts';
 import type { CudaTarget } from '../../backends/cuda/compile.ts';
@@ -23,7 +23,7 @@ import type { HostTensor } from '../../backends/tensor.ts';
 import { dimEval, dimParse, dimValue } from '../../compiler/ir/dim.ts';
 import { type Graph, graphNodes } from '../../compiler/ir/graph.ts';
 import { UserError } from '../../dsl/errors.ts';
-import { DeviceTensor } from '../device-tensor.ts';
+import { DeviceTensor, splitDeviceInputs } from '../device-tensor.ts';
 import { indexChecks, type IndexCheck } from '../webgpu/checks.ts';
 import { type CudaContext, cudaContext, type KernelArgs, packArgs, pickImage } from './context.ts';
 import type { DevicePtr, Handle } from './driver.ts';
@@ -138,18 +138,8 @@ export class CudaModel {
     const fromDevice = new Map<string, DeviceTensor<DevicePtr>>();
     const keep = new Set(opts.keepOnDevice ?? []);
     try {
-      const host: Record<string, HostTensor> = {};
-      const resident: Record<string, ShapeOnly> = {};
-      for (const [name, v] of Object.entries(inputs)) {
-        if (!(v instanceof DeviceTensor)) host[name] = v;
-        else {
-          v.handleFor(this, name); // a UserError now if it was disposed or is another model's
-          resident[name] = v;
-          fromDevice.set(name, v as DeviceTensor<DevicePtr>);
-        }
-      }
-      const outputs = this.graph.outputs.map((o) => o.name);
-      for (const k of keep) if (!outputs.includes(k)) throw new UserError(`keepOnDevice: no output "${k}" (outputs are: ${outputs.join(', ')})`);
+      const { host, resident } = splitDeviceInputs(this, inputs, this.graph.outputs.map((o) => o.name), keep);
+      for (const [name, v] of Object.entries(resident)) fromDevice.set(name, v as DeviceTensor<DevicePtr>);
       bound = bindInputs(this.graph, host, resident);
       for (const c of this.checks) c.check(bound.values, bound.env);
     } catch (e) {

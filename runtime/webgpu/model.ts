@@ -12,7 +12,7 @@
  * const { last_hidden_state } = await model.forward({ input_ids: ids });
  * model.dispose();
  */
-import { bindInputs, loadParam, type ShapeOnly } from '../../backends/cpu/bind.ts';
+import { bindInputs, loadParam } from '../../backends/cpu/bind.ts';
 import type { HostTensor } from '../../backends/tensor.ts';
 import type { WgslProgram } from '../../backends/wgsl/program.ts';
 import { dimEval, dimParse, dimValue } from '../../compiler/ir/dim.ts';
@@ -22,7 +22,7 @@ import { deviceWords, DeviceBuffers, roundBytes, USAGE } from './buffers.ts';
 import { type DeviceData, paramDeviceData } from '../weights/device-storage.ts';
 import { indexChecks, type IndexCheck } from './checks.ts';
 import { type CompiledKernel, type GpuContext, webgpuContext } from './context.ts';
-import { DeviceTensor } from '../device-tensor.ts';
+import { DeviceTensor, splitDeviceInputs } from '../device-tensor.ts';
 import { type DeviceCopy, Dispatcher } from './dispatch.ts';
 import type { Profile } from '../profile.ts';
 import { timeLaunches, type WebGpuProfileOptions } from './profile.ts';
@@ -163,17 +163,7 @@ export class WebGpuModel {
     const fromDevice = new Map<number, [string, DeviceTensor]>();
     const keep = new Set(opts.keepOnDevice ?? []);
     try {
-      const host: Record<string, HostTensor> = {};
-      const resident: Record<string, ShapeOnly> = {};
-      for (const [name, v] of Object.entries(inputs)) {
-        if (!(v instanceof DeviceTensor)) host[name] = v;
-        else {
-          v.handleFor(this, name); // a UserError now if it was disposed or is another model's
-          resident[name] = v;
-        }
-      }
-      const outputs = this.graph.outputs.map((o) => o.name);
-      for (const k of keep) if (!outputs.includes(k)) throw new UserError(`keepOnDevice: no output "${k}" (outputs are: ${outputs.join(', ')})`);
+      const { host, resident } = splitDeviceInputs(this, inputs, this.graph.outputs.map((o) => o.name), keep);
       const bound = bindInputs(this.graph, host, resident);
       for (const c of this.checks) c.check(bound.values, bound.env);
       env = bound.env;
