@@ -5,12 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runGraph } from '../../../backends/cpu/index.ts';
 import { Op } from '../../../compiler/ir/ops.ts';
 import { compileGraph } from '../../../compiler/pipeline.ts';
 import { validateGraph } from '../../../compiler/ir/validate.ts';
-import { BERT_SOURCE, relativeError } from '../../specs/bert-helpers.ts';
-import { countOp, fused, inputsFor, SMALL, weightsFor } from './helpers.ts';
+import { BERT_SOURCE } from '../../specs/bert-helpers.ts';
+import { assertFusedMatches, countOp, fused, SMALL } from './helpers.ts';
 
 const CASES: [string, Record<string, unknown>, string[], Record<string, number>, string | undefined, Record<string, number>][] = [
   ['BertModel', {}, [], { attention_mask: 3 }, undefined, { B: 2, S: 5 }],
@@ -26,15 +25,7 @@ for (const [entry, config, inputs, ranks, fn, env] of CASES) {
     validateGraph(f);
     assert.is(countOp(f, Op.Softmax), 0, 'no softmax left');
     assert.ok(countOp(f, Op.Attention) >= 2, 'attention fused');
-    const weights = weightsFor(g, 7);
-    const x = inputsFor(g, env, 3);
-    const want = runGraph(g, x, weights);
-    const got = runGraph(f, x, weights);
-    for (const name of Object.keys(want)) {
-      if (want[name]!.dtype !== 'f32') continue;
-      const err = relativeError(got[name]!.data, want[name]!.data);
-      assert.ok(err <= 1e-4, `${name}: ${err}`);
-    }
+    assertFusedMatches(g, f, env);
   });
 }
 

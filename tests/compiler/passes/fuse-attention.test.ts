@@ -5,13 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runGraph } from '../../../backends/cpu/index.ts';
 import { Op } from '../../../compiler/ir/ops.ts';
 import { graphFromJson, graphToJson, printGraph } from '../../../compiler/ir/print.ts';
 import { validateGraph } from '../../../compiler/ir/validate.ts';
 import { passOptions } from '../../../compiler/pipeline.ts';
-import { relativeError } from '../../specs/bert-helpers.ts';
-import { bert, countOp, fused, inputsFor, weightsFor } from './helpers.ts';
+import { assertFusedMatches, bert, countOp, fused } from './helpers.ts';
 
 test('BertModel: every softmax becomes an Attention op', () => {
   const g = bert('BertModel');
@@ -62,15 +60,7 @@ for (const [entry, config, inputs, fn, env] of CASES) {
     const g = bert(entry, config, inputs, fn);
     const f = fused(g);
     assert.ok(countOp(f, Op.Attention) > 0, 'attention fused');
-    const weights = weightsFor(g, 7);
-    const x = inputsFor(g, env, 3);
-    const want = runGraph(g, x, weights);
-    const got = runGraph(f, x, weights);
-    for (const name of Object.keys(want)) {
-      if (want[name]!.dtype !== 'f32') continue;
-      const err = relativeError(got[name]!.data, want[name]!.data);
-      assert.ok(err <= 1e-4, `${name}: ${err}`);
-    }
+    assertFusedMatches(g, f, env);
   });
 }
 

@@ -6,14 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadParam } from '../../../backends/cpu/bind.ts';
-import { runGraph } from '../../../backends/cpu/index.ts';
 import { dimValue } from '../../../compiler/ir/dim.ts';
 import { graphNodes, graphParams, type ParamArg } from '../../../compiler/ir/graph.ts';
 import { Op } from '../../../compiler/ir/ops.ts';
 import { UserError } from '../../../dsl/errors.ts';
 import { expectedParams } from '../../../runtime/cpu-model.ts';
-import { relativeError } from '../../specs/bert-helpers.ts';
-import { bert, countOp, fused, inputsFor, SMALL, weightsFor } from './helpers.ts';
+import { assertFusedMatches, bert, countOp, fused, SMALL, weightsFor } from './helpers.ts';
 
 const H = SMALL.hidden_size;
 
@@ -67,15 +65,7 @@ for (const [entry, config, inputs, fn, env] of CASES) {
     const g = bert(entry, config, inputs, fn);
     const f = fused(g);
     assert.ok(graphParams(f).some((n) => (n.arg as unknown as ParamArg).concat), 'qkv fused');
-    const weights = weightsFor(g, 7);
-    const x = inputsFor(g, env, 3);
-    const want = runGraph(g, x, weights);
-    const got = runGraph(f, x, weights);
-    for (const name of Object.keys(want)) {
-      if (want[name]!.dtype !== 'f32') continue;
-      const err = relativeError(got[name]!.data, want[name]!.data);
-      assert.ok(err <= 1e-4, `${name}: ${err}`);
-    }
+    assertFusedMatches(g, f, env);
   });
 }
 

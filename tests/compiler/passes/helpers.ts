@@ -1,4 +1,6 @@
 /** Shared by the pass tests: small BERT graphs with and without the passes, random weights and inputs. */
+import * as assert from 'uvu/assert';
+import { runGraph } from '../../../backends/cpu/index.ts';
 import { hostTensor, type HostTensor } from '../../../backends/tensor.ts';
 import { dimEval } from '../../../compiler/ir/dim.ts';
 import { type Graph, graphNodes } from '../../../compiler/ir/graph.ts';
@@ -6,7 +8,7 @@ import type { Op } from '../../../compiler/ir/ops.ts';
 import { compileGraph, optimizeGraph, type PassOptions } from '../../../compiler/pipeline.ts';
 import { expectedParams } from '../../../runtime/cpu-model.ts';
 import { normalSampler, randomTensors } from '../../../runtime/weights/random-checkpoint.ts';
-import { BERT_SOURCE } from '../../specs/bert-helpers.ts';
+import { BERT_SOURCE, relativeError } from '../../specs/bert-helpers.ts';
 
 export type Weights = Map<string, Float32Array | Int32Array>;
 
@@ -62,4 +64,20 @@ export function inputsFor(graph: Graph, env: Record<string, number>, seed: numbe
     out[name] = hostTensor(node.dtype, shape, Array.from({ length: n }, (_, i) => values(i)));
   }
   return out;
+}
+
+/**
+ * The traced graph and its fused form on the CPU reference, same random weights (seed 7) and inputs (seed 3): every
+ * f32 output within 1e-4 relative error.
+ */
+export function assertFusedMatches(g: Graph, f: Graph, env: Record<string, number>): void {
+  const weights = weightsFor(g, 7);
+  const x = inputsFor(g, env, 3);
+  const want = runGraph(g, x, weights);
+  const got = runGraph(f, x, weights);
+  for (const name of Object.keys(want)) {
+    if (want[name]!.dtype !== 'f32') continue;
+    const err = relativeError(got[name]!.data, want[name]!.data);
+    assert.ok(err <= 1e-4, `${name}: ${err}`);
+  }
 }
